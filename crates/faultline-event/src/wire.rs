@@ -1,0 +1,224 @@
+//! The versioned wire batch: how events travel from a shipper to a collector.
+//!
+//! A batch is NDJSON. Its first line may be a header object,
+//! `{"faultline_batch":1,"batch_id":"..."}`, naming the wire version and an
+//! optional client batch id; every other line is one [`Event`]. A body without a
+//! header is read as version 1. The body may be gzip-compressed.
+//!
+//! Decoding never fails because of one bad line: each malformed line is
+//! reported with its 1-based line number and its neighbours are kept.
+//!
+//! ```
+//! use faultline_event::{wire, Event};
+//!
+//! let batch = wire::Batch::new(vec![Event::new("a"), Event::new("b")]).with_id("b-1");
+//! let body = wire::encode(&batch, true).unwrap();
+//! let decoded = wire::decode(&body, wire::DEFAULT_MAX_DECODED_BYTES).unwrap();
+//! assert_eq!(decoded.batch_id.as_deref(), Some("b-1"));
+//! assert_eq!(decoded.events.len(), 2);
+//! assert!(decoded.rejected.is_empty());
+//! ```
+
+use crate::Event;
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use serde::{Deserialize, Serialize};
+use std::io::{Read, Write};
+
+/// The wire version this build writes and reads.
+pub const WIRE_VERSION: u32 = 1;
+/// The media type of a batch body.
+pub const CONTENT_TYPE: &str = "application/x-ndjson";
+/// Decompressed bodies larger than this are refused (a gzip bomb guard).
+pub const DEFAULT_MAX_DECODED_BYTES: usize = 64 << 20;
+
+/// The optional first line of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub faultline_batch: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<String>,
+}
+
+/// Events to send, with an optional client batch id for idempotent retries.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Batch {
+    pub batch_id: Option<String>,
+    pub events: Vec<Event>,
+}
+
+impl Batch {
+    pub fn new(events: Vec<Event>) -> Batch {
+        Batch {
+            batch_id: None,
+            events,
+        }
+    }
+
+    pub fn with_id(mut self, id: impl Into<String>) -> Batch {
+        self.batch_id = Some(id.into());
+        self
+    }
+}
+
+/// A decoded batch: the events that parsed, with their line numbers, and the
+/// lines that did not.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    pub version: u32,
+    pub batch_id: Option<String>,
+    /// `(line number, event)`, line numbers 1-based and counting the header.
+    pub events: Vec<(usize, Event)>,
+    pub rejected: Vec<LineError>,
+}
+
+/// One line of a batch that was not a valid event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    /// 1-based line number in the decompressed body.
+    pub line: usize,
+    pub message: String,
+}
+
+/// Why a whole body could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    #[error("the body is not valid gzip: {0}")]
+    Gzip(std::io::Error),
+    #[error("the decompressed body exceeds {limit} bytes")]
+    TooLarge { limit: usize },
+    #[error("unsupported wire version {0} (this build reads version {WIRE_VERSION})")]
+    Version(u32),
+    #[error("could not encode event: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// Serialises a batch as NDJSON with its header, gzip-compressed if asked.
+pub fn encode(batch: &Batch, gzip: bool) -> Result<Vec<u8>, WireError> {
+    let mut body = Vec::with_capacity(256 * (batch.events.len() + 1));
+    let header = Header {
+        faultline_batch: WIRE_VERSION,
+        batch_id: batch.batch_id.clone(),
+    };
+    serde_json::to_writer(&mut body, &header)?;
+    body.push(b'\n');
+    for event in &batch.events {
+        serde_json::to_writer(&mut body, event)?;
+        body.push(b'\n');
+    }
+    if !gzip {
+        return Ok(body);
+    }
+    let mut enc = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
+    enc.write_all(&body).map_err(WireError::Gzip)?;
+    enc.finish().map_err(WireError::Gzip)
+}
+
+/// True when the body starts with the gzip magic bytes.
+pub fn is_gzip(body: &[u8]) -> bool {
+    body.starts_with(&[0x1f, 0x8b])
+}
+
+/// Decompresses a gzip body, refusing to inflate beyond `limit` bytes.
+pub fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, WireError> {
+    let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(limit));
+    let mut reader = GzDecoder::new(body).take(limit as u64 + 1);
+    reader.read_to_end(&mut out).map_err(WireError::Gzip)?;
+    if out.len() > limit {
+        return Err(WireError::TooLarge { limit });
+    }
+    Ok(out)
+}
+
+/// Decodes a batch body (plain or gzip, detected by its magic bytes).
+pub fn decode(body: &[u8], max_decoded_bytes: usize) -> Result<Decoded, WireError> {
+    if is_gzip(body) {
+        let plain = gunzip(body, max_decoded_bytes)?;
+        return decode_plain(&plain);
+    }
+    if body.len() > max_decoded_bytes {
+        return Err(WireError::TooLarge {
+            limit: max_decoded_bytes,
+        });
+    }
+    decode_plain(body)
+}
+
+fn decode_plain(body: &[u8]) -> Result<Decoded, WireError> {
+    let mut decoded = Decoded {
+        version: WIRE_VERSION,
+        ..Decoded::default()
+    };
+    for (index, line) in body.split(|&b| b == b'\n').enumerate() {
+        let number = index + 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if number == 1 && line.windows(15).any(|w| w == b"faultline_batch") {
+            match serde_json::from_slice::<Header>(line) {
+                Ok(header) if header.faultline_batch != WIRE_VERSION => {
+                    return Err(WireError::Version(header.faultline_batch));
+                }
+                Ok(header) => {
+                    decoded.batch_id = header.batch_id;
+                    continue;
+                }
+                Err(_) => {} // not a header after all: read it as an event
+            }
+        }
+        match serde_json::from_slice::<Event>(line) {
+            Ok(event) => decoded.events.push((number, event)),
+            Err(err) => decoded.rejected.push(LineError {
+                line: number,
+                message: err.to_string(),
+            }),
+        }
+    }
+    Ok(decoded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_line_is_named_and_neighbours_are_kept() {
+        let body = b"{\"message\":\"one\"}\n{\"message\": oops}\n\n{\"message\":\"three\"}\n";
+        let decoded = decode(body, DEFAULT_MAX_DECODED_BYTES).unwrap();
+        let lines: Vec<usize> = decoded.events.iter().map(|(n, _)| *n).collect();
+        assert_eq!(lines, vec![1, 4]);
+        assert_eq!(decoded.rejected.len(), 1);
+        assert_eq!(decoded.rejected[0].line, 2);
+        assert!(decoded.rejected[0].message.contains("expected value"));
+    }
+
+    #[test]
+    fn unknown_version_is_refused() {
+        let err = decode(b"{\"faultline_batch\":9}\n{\"message\":\"x\"}\n", 1 << 20).unwrap_err();
+        assert!(matches!(err, WireError::Version(9)));
+    }
+
+    #[test]
+    fn gzip_bomb_is_refused_and_truncated_gzip_is_an_error() {
+        let batch = Batch::new(vec![Event::new("x".repeat(100_000))]);
+        let body = encode(&batch, true).unwrap();
+        assert!(matches!(
+            decode(&body, 10_000),
+            Err(WireError::TooLarge { limit: 10_000 })
+        ));
+        let truncated = &body[..body.len() / 2];
+        assert!(matches!(
+            decode(truncated, DEFAULT_MAX_DECODED_BYTES),
+            Err(WireError::Gzip(_))
+        ));
+    }
+
+    #[test]
+    fn batch_without_header_is_version_one() {
+        let decoded = decode(b"{\"message\":\"x\"}", 1 << 20).unwrap();
+        assert_eq!(decoded.version, 1);
+        assert_eq!(decoded.events[0].1.message, "x");
+    }
+}

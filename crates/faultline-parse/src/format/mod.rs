@@ -1,0 +1,134 @@
+//! Line formats: how one line becomes the header of an event.
+//!
+//! Every format implements [`LineFormat`]. The [`Registry`] holds the built-in
+//! formats (code formats and the declarative ones compiled in from
+//! `parsers/*.toml`) plus any a user loads at run time, and sniffs which one a
+//! file is written in from its first lines.
+
+mod plain;
+
+pub use plain::Plain;
+
+use faultline_event::Event;
+use std::sync::Arc;
+
+/// What parsing needs to know that the line does not say. Parsing is pure:
+/// the caller passes time in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Context {
+    /// The year for timestamps printed without one (syslog RFC 3164).
+    pub year: i32,
+}
+
+impl Default for Context {
+    fn default() -> Context {
+        Context { year: 1970 }
+    }
+}
+
+/// One line format.
+pub trait LineFormat: Send + Sync {
+    /// The name users pass to `--format`.
+    fn name(&self) -> &str;
+
+    /// Whether `line` looks written in this format. Cheap; used to sniff a file's
+    /// format from its first lines.
+    fn sniff(&self, line: &str) -> bool;
+
+    /// Parses a line into an event header: `ts`, `level`, `logger`, `message`,
+    /// `service`, `host`, `fields`, and for structured formats any `exception`
+    /// or `stack` the line carries. `None` when the line is not in this format:
+    /// it may then continue the previous event or become a plain event.
+    fn parse(&self, line: &str, ctx: &Context) -> Option<Event>;
+}
+
+/// Why formats could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    #[error("unknown format {0:?} (known: {1})")]
+    Unknown(String, String),
+}
+
+/// The formats known to this run.
+#[derive(Clone)]
+pub struct Registry {
+    formats: Vec<Arc<dyn LineFormat>>,
+    plain: Arc<dyn LineFormat>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+impl Default for Registry {
+    fn default() -> Registry {
+        Registry::builtin()
+    }
+}
+
+/// How many of a file's first non-blank lines sniffing reads.
+pub const SNIFF_LINES: usize = 32;
+
+impl Registry {
+    /// The formats faultline knows out of the box.
+    pub fn builtin() -> Registry {
+        Registry {
+            formats: Vec::new(),
+            plain: Arc::new(Plain),
+        }
+    }
+
+    /// Adds a format; a later format with the same name replaces the earlier.
+    pub fn add(&mut self, format: Arc<dyn LineFormat>) {
+        self.formats.retain(|f| f.name() != format.name());
+        self.formats.push(format);
+    }
+
+    /// The names of every format, `plain` last.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.formats.iter().map(|f| f.name().to_string()).collect();
+        names.push(self.plain.name().to_string());
+        names
+    }
+
+    /// The format called `name`.
+    pub fn get(&self, name: &str) -> Result<Arc<dyn LineFormat>, FormatError> {
+        if name == self.plain.name() {
+            return Ok(self.plain.clone());
+        }
+        self.formats
+            .iter()
+            .find(|f| f.name() == name)
+            .cloned()
+            .ok_or_else(|| FormatError::Unknown(name.to_string(), self.names().join(", ")))
+    }
+
+    /// The plain-text format, the fallback for lines no other format reads.
+    pub fn plain(&self) -> Arc<dyn LineFormat> {
+        self.plain.clone()
+    }
+
+    /// Picks the format most of `lines` are written in; `plain` when none
+    /// reads at least half of the non-blank lines. Ties go to the format
+    /// registered first.
+    pub fn sniff<'a>(&self, lines: impl IntoIterator<Item = &'a str>) -> Arc<dyn LineFormat> {
+        let lines: Vec<&str> = lines
+            .into_iter()
+            .filter(|l| !l.trim().is_empty())
+            .take(SNIFF_LINES)
+            .collect();
+        let mut best: Option<(usize, &Arc<dyn LineFormat>)> = None;
+        for format in &self.formats {
+            let hits = lines.iter().filter(|l| format.sniff(l)).count();
+            if hits > 0 && best.is_none_or(|(b, _)| hits > b) {
+                best = Some((hits, format));
+            }
+        }
+        match best {
+            Some((hits, format)) if hits * 2 >= lines.len() => format.clone(),
+            _ => self.plain.clone(),
+        }
+    }
+}

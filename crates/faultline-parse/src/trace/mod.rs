@@ -1,0 +1,101 @@
+//! Stack traces: recognising where one starts and ends in a stream of lines,
+//! and parsing it into a structured [`Exception`].
+//!
+//! Each language lives in its own file and implements [`Language`]. The
+//! multiline assembler asks every language, in [`LANGUAGES`] order, whether a
+//! line starts a trace; the first that says yes drives the trace with its
+//! [`Machine`] until the trace ends, then parses the collected lines.
+//!
+//! Frames are always ordered outermost first, crash site last, whatever order
+//! the language printed them in.
+
+use faultline_event::Exception;
+
+/// How a line that starts a trace relates to the event before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// The trace announces itself and is always an event of its own: a Rust
+    /// `thread '…' panicked at`, Go `panic:` / `fatal error:`, Java
+    /// `Exception in thread "…"`.
+    Announced,
+    /// The trace belongs to the header line right before it when that header is
+    /// at warning level or above (Python `logging.exception`, logback, JUL,
+    /// `console.error`); otherwise it is an event of its own.
+    Attachable,
+}
+
+/// What a line means to a trace in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The line belongs to the trace, and more may follow.
+    Continue,
+    /// The line belongs to the trace and is its last.
+    Last,
+    /// Cannot tell yet (a blank line inside a chained traceback or a goroutine
+    /// dump): hold the line; it joins the trace if a later line continues it,
+    /// and is released otherwise.
+    Maybe,
+    /// The line does not belong to the trace; the trace ended before it.
+    End,
+}
+
+/// One language's trace grammar.
+pub trait Language: Send + Sync {
+    /// Lowercase name: `java`, `python`, `go`, `node`, `ruby`, `dotnet`, `php`,
+    /// `rust`, `dart`.
+    fn name(&self) -> &'static str;
+
+    /// Whether `line` starts a trace of this language, and a machine to follow
+    /// it. Called on every line that is not inside a trace, so it must reject
+    /// ordinary log lines in a few byte comparisons before any regex runs.
+    fn start(&self, line: &str) -> Option<(Start, Box<dyn Machine>)>;
+
+    /// Parses the lines of a complete trace (the starting line first, without a
+    /// trailing newline) into an exception with its cause chain. `None` when
+    /// nothing could be made of them; the caller keeps the text and flags it.
+    fn parse(&self, lines: &[&str]) -> Option<Exception>;
+}
+
+/// Follows one trace, line by line, after its start line.
+pub trait Machine: Send {
+    fn step(&mut self, line: &str) -> Step;
+}
+
+/// The built-in languages, in the order they are asked. More specific
+/// grammars come first; Node's generic `Error: …` comes last.
+pub static LANGUAGES: &[&dyn Language] = &[];
+
+/// Finds the language whose trace starts at `line`.
+pub fn detect_start(line: &str) -> Option<(&'static dyn Language, Start, Box<dyn Machine>)> {
+    LANGUAGES
+        .iter()
+        .find_map(|lang| lang.start(line).map(|(start, m)| (*lang, start, m)))
+}
+
+/// Parses a trace held in one string, as JSON loggers carry it (`stack`,
+/// `exc_info`, `stack_trace`, `error.stack_trace`). Finds the first line that
+/// starts a trace and follows it to its end.
+pub fn parse_text(text: &str) -> Option<Exception> {
+    let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some((lang, _, mut machine)) = detect_start(line) else {
+            continue;
+        };
+        let mut end = i + 1;
+        let mut last_kept = i + 1;
+        while end < lines.len() {
+            match machine.step(lines[end]) {
+                Step::Continue => last_kept = end + 1,
+                Step::Last => {
+                    last_kept = end + 1;
+                    break;
+                }
+                Step::Maybe => {}
+                Step::End => break,
+            }
+            end += 1;
+        }
+        return lang.parse(&lines[i..last_kept]);
+    }
+    None
+}
