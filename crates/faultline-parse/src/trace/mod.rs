@@ -9,6 +9,26 @@
 //! Frames are always ordered outermost first, crash site last, whatever order
 //! the language printed them in.
 
+mod dart;
+mod dotnet;
+mod go;
+mod java;
+mod node;
+mod php;
+mod python;
+mod ruby;
+mod rust;
+
+pub use dart::Dart;
+pub use dotnet::DotNet;
+pub use go::Go;
+pub use java::Java;
+pub use node::Node;
+pub use php::Php;
+pub use python::Python;
+pub use ruby::Ruby;
+pub use rust::Rust;
+
 use faultline_event::Exception;
 
 /// How a line that starts a trace relates to the event before it.
@@ -63,7 +83,9 @@ pub trait Machine: Send {
 
 /// The built-in languages, in the order they are asked. More specific
 /// grammars come first; Node's generic `Error: …` comes last.
-pub static LANGUAGES: &[&dyn Language] = &[];
+pub static LANGUAGES: &[&dyn Language] = &[
+    &Rust, &Go, &Python, &Java, &DotNet, &Php, &Ruby, &Dart, &Node,
+];
 
 /// Finds the language whose trace starts at `line`.
 pub fn detect_start(line: &str) -> Option<(&'static dyn Language, Start, Box<dyn Machine>)> {
