@@ -40,6 +40,16 @@ pub trait LineFormat: Send + Sync {
     /// or `stack` the line carries. `None` when the line is not in this format:
     /// it may then continue the previous event or become a plain event.
     fn parse(&self, line: &str, ctx: &Context) -> Option<Event>;
+
+    /// For formats whose record spans a header line and one fixed follow-up
+    /// line (java.util.logging's SimpleFormatter prints `LEVEL: message` on the
+    /// line after the date and logger): merges `line`, the line right after the
+    /// header `event` came from, into it and returns true when it is that
+    /// follow-up. The default reads no follow-up lines.
+    fn continue_header(&self, event: &mut Event, line: &str, ctx: &Context) -> bool {
+        let _ = (event, line, ctx);
+        false
+    }
 }
 
 /// Why formats could not be loaded.
