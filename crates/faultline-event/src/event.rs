@@ -82,6 +82,20 @@ pub struct SourcePos {
     pub offset: u64,
 }
 
+/// How many bytes of a file's first line identify it.
+pub const FILE_ID_BYTES: usize = 1024;
+
+impl SourcePos {
+    /// The identity of a file: a stable checksum (xxh3, hex) of its first line,
+    /// at most [`FILE_ID_BYTES`] of it. Content, not path or inode, so a file
+    /// keeps its identity across renames, and a new file at an old path gets a
+    /// new one.
+    pub fn file_id_of(first_line: &[u8]) -> String {
+        let head = &first_line[..first_line.len().min(FILE_ID_BYTES)];
+        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(head))
+    }
+}
+
 /// Something that went wrong reading or parsing an event. Nothing is dropped
 /// silently: a damaged record is kept and carries the flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -101,8 +115,6 @@ pub enum Flag {
     Malformed,
     /// A timestamp was present but could not be read.
     BadTimestamp,
-    /// The last line had no trailing newline when the input ended.
-    NoFinalNewline,
 }
 
 fn ser_ts<S: Serializer>(ts: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
@@ -159,6 +171,16 @@ mod tests {
         assert_eq!(json["flags"], serde_json::json!(["invalid_utf8"]));
         let back: Event = serde_json::from_value(json).unwrap();
         assert_eq!(back, event);
+    }
+
+    #[test]
+    fn file_id_is_stable_and_reads_only_the_head() {
+        assert_eq!(SourcePos::file_id_of(b"hello"), "9555e8555c62dcfd");
+        let long = vec![b'a'; 5000];
+        assert_eq!(
+            SourcePos::file_id_of(&long),
+            SourcePos::file_id_of(&long[..FILE_ID_BYTES])
+        );
     }
 
     #[test]

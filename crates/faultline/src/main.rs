@@ -1,1 +1,25 @@
-fn main() {}
+//! `faultline`: the one binary. Wiring only; the work happens in the library crates.
+
+mod cli;
+mod cmd;
+mod input;
+
+use clap::Parser as _;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match run(args) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("faultline: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(args: cli::Cli) -> anyhow::Result<ExitCode> {
+    match args.command {
+        cli::Command::Parse(parse) => cmd::parse::run(parse),
+    }
+}

@@ -1,0 +1,501 @@
+//! Multiline assembly: joining a header line and the stack trace that follows
+//! it into one event, with no configuration.
+//!
+//! In the default [`Rule::Auto`], every line is parsed by the file's format and
+//! offered to the trace grammars in [`trace::LANGUAGES`]. A trace that announces
+//! itself (`Start::Announced`) is always an event of its own; one that may
+//! belong to a record (`Start::Attachable`) joins the header right before it
+//! when that header is at warning level or above. The grammar's
+//! [`Machine`](crate::trace::Machine) then decides, line by line, where the
+//! trace ends. Indented lines after a header with a timestamp join it too.
+//!
+//! Vector-style custom rules ([`CustomRule`]) serve formats the grammars do not
+//! know. Caps bound every event (`max_lines`, `max_bytes`): past them the event
+//! is flagged `truncated` and further lines are counted as dropped.
+//!
+//! The assembler is pure: it never reads a clock. A streaming caller calls
+//! [`Assembler::flush`] after `flush_timeout_ms` without input.
+
+use crate::format::{Context, LineFormat};
+use crate::trace::{self, Language, Machine, Start, Step};
+use faultline_event::{Event, Flag, Level, SourcePos};
+use regex::Regex;
+use std::sync::Arc;
+
+mod rule;
+
+pub use rule::{CustomMode, CustomRule, Rule, RuleError};
+
+/// Bounds and rules of multiline assembly.
+#[derive(Debug, Clone)]
+pub struct MultilineConfig {
+    /// Lines per event before it is flagged `truncated`.
+    pub max_lines: usize,
+    /// Bytes per event before it is flagged `truncated`.
+    pub max_bytes: usize,
+    /// How long a streaming reader waits for a continuation before it emits
+    /// what it holds.
+    pub flush_timeout_ms: u64,
+    pub rule: Rule,
+}
+
+impl Default for MultilineConfig {
+    fn default() -> MultilineConfig {
+        MultilineConfig {
+            max_lines: 1000,
+            max_bytes: 1 << 20,
+            flush_timeout_ms: 2000,
+            rule: Rule::Auto,
+        }
+    }
+}
+
+/// What happened to the lines of one input.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Lines read, blank ones included.
+    pub lines: u64,
+    /// Blank lines that belonged to no event.
+    pub blank_lines: u64,
+    /// Lines that ended up in an event.
+    pub lines_in_events: u64,
+    /// Lines dropped because their event reached its cap.
+    pub dropped_lines: u64,
+    pub events: u64,
+    /// Lines cut at `max_line_bytes`.
+    pub truncated_lines: u64,
+    pub invalid_utf8_lines: u64,
+    pub nul_lines: u64,
+}
+
+/// Marks a line carries from splitting and decoding.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineMeta {
+    pub offset: u64,
+    pub truncated: bool,
+    pub invalid_utf8: bool,
+    pub nul_bytes: bool,
+}
+
+impl LineMeta {
+    fn apply(self, event: &mut Event) {
+        if self.truncated {
+            event.flag(Flag::LineTruncated);
+        }
+        if self.invalid_utf8 {
+            event.flag(Flag::InvalidUtf8);
+        }
+        if self.nul_bytes {
+            event.flag(Flag::NulBytes);
+        }
+    }
+}
+
+/// The event being built.
+struct Pending {
+    event: Event,
+    offset: u64,
+    lines: usize,
+    bytes: usize,
+    /// The first line was a record of the file's format, not a bare trace.
+    has_header: bool,
+    /// A following trace may still join this event.
+    attachable: bool,
+    followup_checked: bool,
+    trace: Option<TraceRun>,
+    /// Continuation lines gathered by a custom rule.
+    extra: Vec<String>,
+    /// Whether the last line matched a custom rule's condition.
+    prev_matched: bool,
+}
+
+struct TraceRun {
+    lang: &'static dyn Language,
+    machine: Box<dyn Machine>,
+    lines: Vec<String>,
+    held: Vec<(String, LineMeta)>,
+    done: bool,
+}
+
+/// Joins lines into events.
+pub struct Assembler {
+    format: Arc<dyn LineFormat>,
+    plain: Arc<dyn LineFormat>,
+    plain_mode: bool,
+    ctx: Context,
+    config: MultilineConfig,
+    source: Option<SourcePos>,
+    pending: Option<Pending>,
+    stats: Stats,
+}
+
+impl std::fmt::Debug for Assembler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Assembler")
+            .field("format", &self.format.name())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Assembler {
+    /// An assembler reading lines of `format`, falling back to `plain` for
+    /// lines the format does not read.
+    pub fn new(
+        format: Arc<dyn LineFormat>,
+        plain: Arc<dyn LineFormat>,
+        ctx: Context,
+        config: MultilineConfig,
+    ) -> Assembler {
+        Assembler {
+            plain_mode: format.name() == plain.name(),
+            format,
+            plain,
+            ctx,
+            config,
+            source: None,
+            pending: None,
+            stats: Stats::default(),
+        }
+    }
+
+    /// Stamps emitted events with this path and file id (the offset comes from
+    /// each event's first line).
+    pub fn with_source(mut self, path: impl Into<String>, file_id: impl Into<String>) -> Self {
+        self.source = Some(SourcePos {
+            path: path.into(),
+            file_id: file_id.into(),
+            offset: 0,
+        });
+        self
+    }
+
+    pub fn format_name(&self) -> &str {
+        self.format.name()
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    pub fn stats_mut(&mut self) -> &mut Stats {
+        &mut self.stats
+    }
+
+    /// True while an event is held waiting for possible continuation lines.
+    pub fn has_pending(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Byte offset of the first line of the held event: everything before it
+    /// has been emitted.
+    pub fn pending_offset(&self) -> Option<u64> {
+        self.pending.as_ref().map(|p| p.offset)
+    }
+
+    /// Takes one line (without its newline) and pushes every event it
+    /// completes onto `out`.
+    pub fn push(&mut self, text: &str, meta: LineMeta, out: &mut Vec<Event>) {
+        self.stats.lines += 1;
+        self.take_line(text, meta, out);
+    }
+
+    /// Emits whatever is held, as at the end of input or after the flush
+    /// timeout. Held lines a trace had not confirmed are released first.
+    pub fn flush(&mut self, out: &mut Vec<Event>) {
+        loop {
+            let held = self.take_held();
+            self.emit(out);
+            if held.is_empty() {
+                return;
+            }
+            for (text, meta) in held {
+                self.take_line(&text, meta, out);
+            }
+        }
+    }
+
+    fn take_held(&mut self) -> Vec<(String, LineMeta)> {
+        match self.pending.as_mut().and_then(|p| p.trace.as_mut()) {
+            Some(run) => std::mem::take(&mut run.held),
+            None => Vec::new(),
+        }
+    }
+
+    fn take_line(&mut self, text: &str, meta: LineMeta, out: &mut Vec<Event>) {
+        let step = match self.pending.as_mut().and_then(|p| p.trace.as_mut()) {
+            Some(run) if !run.done => run.machine.step(text),
+            _ => return self.fresh(text, meta, out),
+        };
+        match step {
+            Step::Continue | Step::Last => {
+                for (held, held_meta) in self.take_held() {
+                    self.add_trace_line(held, held_meta);
+                }
+                self.add_trace_line(text.to_string(), meta);
+                if step == Step::Last {
+                    self.emit(out);
+                }
+            }
+            Step::Maybe => {
+                if let Some(run) = self.pending.as_mut().and_then(|p| p.trace.as_mut()) {
+                    run.held.push((text.to_string(), meta));
+                }
+            }
+            Step::End => {
+                let held = self.take_held();
+                self.emit(out);
+                for (held, held_meta) in held {
+                    self.take_line(&held, held_meta, out);
+                }
+                self.take_line(text, meta, out);
+            }
+        }
+    }
+
+    /// A line outside any trace.
+    fn fresh(&mut self, text: &str, meta: LineMeta, out: &mut Vec<Event>) {
+        if text.trim().is_empty() {
+            self.stats.blank_lines += 1;
+            if let Some(p) = self.pending.as_mut() {
+                p.attachable = false;
+            }
+            return;
+        }
+        if let Some(p) = self.pending.as_mut()
+            && p.has_header
+            && !p.followup_checked
+        {
+            p.followup_checked = true;
+            if self.format.continue_header(&mut p.event, text, &self.ctx) {
+                self.count_line(meta);
+                return;
+            }
+        }
+        match &self.config.rule {
+            Rule::Auto => self.fresh_auto(text, meta, out),
+            Rule::None => {
+                self.emit(out);
+                self.begin(self.header_or_plain(text), text, meta);
+            }
+            Rule::Custom(_) => self.fresh_custom(text, meta, out),
+        }
+    }
+
+    fn fresh_auto(&mut self, text: &str, meta: LineMeta, out: &mut Vec<Event>) {
+        let header = self.format.parse(text, &self.ctx);
+        let real_header = header
+            .as_ref()
+            .is_some_and(|h| !self.plain_mode || h.ts.is_some());
+        if let Some((lang, start, machine)) = trace::detect_start(text) {
+            let attach = start == Start::Attachable
+                && !real_header
+                && self.pending.as_ref().is_some_and(|p| p.attachable);
+            if !attach {
+                self.emit(out);
+                match header.filter(|_| real_header) {
+                    Some(h) => self.begin(h, text, meta),
+                    None => self.begin_bare(meta),
+                }
+            }
+            if let Some(p) = self.pending.as_mut() {
+                p.attachable = false;
+                p.trace = Some(TraceRun {
+                    lang,
+                    machine,
+                    lines: Vec::new(),
+                    held: Vec::new(),
+                    done: false,
+                });
+            }
+            self.add_trace_line(text.to_string(), meta);
+            return;
+        }
+        let continues = self.pending.as_ref().is_some_and(|p| {
+            is_indented(text) && (!self.plain_mode || p.event.ts.is_some()) && p.has_header
+        });
+        if continues && (header.is_none() || self.plain_mode) {
+            self.add_continuation(text, meta);
+            return;
+        }
+        self.emit(out);
+        let event = match header {
+            Some(h) => h,
+            None => self.plain_event(text),
+        };
+        self.begin(event, text, meta);
+    }
+
+    fn fresh_custom(&mut self, text: &str, meta: LineMeta, out: &mut Vec<Event>) {
+        let Rule::Custom(rule) = &self.config.rule else {
+            return;
+        };
+        let matched = rule.condition.is_match(text);
+        let continues = self
+            .pending
+            .as_ref()
+            .is_some_and(|p| rule.continues(p.prev_matched, matched, text));
+        if continues {
+            if let Some(p) = self.pending.as_mut() {
+                p.prev_matched = matched;
+            }
+            self.add_extra(text, meta);
+            return;
+        }
+        self.emit(out);
+        let event = self.header_or_plain(text);
+        self.begin(event, text, meta);
+        if let Some(p) = self.pending.as_mut() {
+            p.prev_matched = matched;
+        }
+    }
+
+    fn header_or_plain(&self, text: &str) -> Event {
+        self.format
+            .parse(text, &self.ctx)
+            .unwrap_or_else(|| self.plain_event(text))
+    }
+
+    fn plain_event(&self, text: &str) -> Event {
+        self.plain
+            .parse(text, &self.ctx)
+            .unwrap_or_else(|| Event::new(text))
+    }
+
+    fn begin(&mut self, event: Event, text: &str, meta: LineMeta) {
+        let attachable = event.level.is_some_and(Level::is_warning_or_above)
+            && event.exception.is_none()
+            && event.stack.is_none();
+        let mut pending = Pending {
+            event,
+            offset: meta.offset,
+            lines: 1,
+            bytes: text.len(),
+            has_header: true,
+            attachable,
+            followup_checked: false,
+            trace: None,
+            extra: Vec::new(),
+            prev_matched: false,
+        };
+        meta.apply(&mut pending.event);
+        self.stats.lines_in_events += 1;
+        self.pending = Some(pending);
+    }
+
+    /// An event that starts with a bare trace; its first line is added by the caller.
+    fn begin_bare(&mut self, meta: LineMeta) {
+        self.pending = Some(Pending {
+            event: Event::default(),
+            offset: meta.offset,
+            lines: 0,
+            bytes: 0,
+            has_header: false,
+            attachable: false,
+            followup_checked: true,
+            trace: None,
+            extra: Vec::new(),
+            prev_matched: false,
+        });
+    }
+
+    /// Counts a line into the pending event; false when the event is full.
+    fn admit(&mut self, len: usize, meta: LineMeta) -> bool {
+        let (max_lines, max_bytes) = (self.config.max_lines, self.config.max_bytes);
+        let Some(p) = self.pending.as_mut() else {
+            return false;
+        };
+        if p.lines >= max_lines || p.bytes + len > max_bytes {
+            p.event.flag(Flag::Truncated);
+            self.stats.dropped_lines += 1;
+            return false;
+        }
+        p.lines += 1;
+        p.bytes += len;
+        meta.apply(&mut p.event);
+        self.stats.lines_in_events += 1;
+        true
+    }
+
+    fn count_line(&mut self, meta: LineMeta) {
+        self.admit(0, meta);
+    }
+
+    fn add_trace_line(&mut self, text: String, meta: LineMeta) {
+        if !self.admit(text.len(), meta) {
+            return;
+        }
+        if let Some(run) = self.pending.as_mut().and_then(|p| p.trace.as_mut()) {
+            run.lines.push(text);
+        }
+    }
+
+    fn add_continuation(&mut self, text: &str, meta: LineMeta) {
+        if !self.admit(text.len(), meta) {
+            return;
+        }
+        if let Some(p) = self.pending.as_mut() {
+            p.event.message.push('\n');
+            p.event.message.push_str(text.trim_end());
+        }
+    }
+
+    fn add_extra(&mut self, text: &str, meta: LineMeta) {
+        if !self.admit(text.len(), meta) {
+            return;
+        }
+        if let Some(p) = self.pending.as_mut() {
+            p.extra.push(text.to_string());
+        }
+    }
+
+    /// Finishes the pending event and pushes it onto `out`.
+    fn emit(&mut self, out: &mut Vec<Event>) {
+        let Some(mut p) = self.pending.take() else {
+            return;
+        };
+        if let Some(run) = p.trace.take() {
+            finish_trace(&mut p, run);
+        } else if !p.extra.is_empty() {
+            let text = p.extra.join("\n");
+            p.event.exception = trace::parse_text(&text);
+            p.event.stack = Some(text);
+        }
+        if let Some(source) = &self.source {
+            p.event.source = Some(SourcePos {
+                offset: p.offset,
+                ..source.clone()
+            });
+        }
+        self.stats.events += 1;
+        out.push(p.event);
+    }
+}
+
+fn finish_trace(p: &mut Pending, run: TraceRun) {
+    let lines: Vec<&str> = run.lines.iter().map(String::as_str).collect();
+    let exception = run.lang.parse(&lines);
+    if exception.is_none() {
+        p.event.flag(Flag::TraceUnparsed);
+    }
+    if !p.has_header {
+        p.event.message = match &exception {
+            Some(e) if e.value.is_empty() => e.kind.clone(),
+            Some(e) => format!("{}: {}", e.kind, e.value),
+            None => lines.first().map(|l| l.trim().to_string()).unwrap_or_default(),
+        };
+        p.event.level.get_or_insert(Level::Error);
+    }
+    p.event.exception = exception;
+    p.event.stack = Some(run.lines.join("\n"));
+    p.event.fields.insert("trace_language".into(), run.lang.name().into());
+}
+
+fn is_indented(text: &str) -> bool {
+    text.starts_with([' ', '\t'])
+}
+
+/// Compiles a pattern for a custom rule.
+fn compile(pattern: &str) -> Result<Regex, RuleError> {
+    Regex::new(pattern).map_err(|e| RuleError::Pattern(pattern.to_string(), e.to_string()))
+}
