@@ -3,11 +3,11 @@
 //!
 //! ```text
 //! Exception in thread "main" java.lang.IllegalStateException: cart is empty
-//! 	at com.acme.shop.Checkout.total(Checkout.java:42)
-//! 	at java.base/java.lang.Thread.run(Thread.java:833)
+//!     at com.acme.shop.Checkout.total(Checkout.java:42)
+//!     at java.base/java.lang.Thread.run(Thread.java:833)
 //! Caused by: java.util.NoSuchElementException
-//! 	at com.acme.shop.Cart.first(Cart.java:17)
-//! 	... 2 more
+//!     at com.acme.shop.Cart.first(Cart.java:17)
+//!     ... 2 more
 //! ```
 //!
 //! Java prints the crash site first and the wrapper before its `Caused by`;
@@ -546,11 +546,9 @@ mod tests {
         ];
         for lines in inputs {
             let _ = Java.parse(lines);
-            if let Some(first) = lines.first() {
-                if let Some((_, mut m)) = Java.start(first) {
-                    for line in &lines[1..] {
-                        let _ = m.step(line);
-                    }
+            if let Some((_, mut m)) = lines.first().and_then(|first| Java.start(first)) {
+                for line in &lines[1..] {
+                    let _ = m.step(line);
                 }
             }
         }
