@@ -4,12 +4,40 @@
 //! formats (code formats and the declarative ones compiled in from
 //! `parsers/*.toml`) plus any a user loads at run time, and sniffs which one a
 //! file is written in from its first lines.
+//!
+//! - [`timestamp`]: the timestamp shapes logs print, read into UTC.
+//! - [`Json`], [`Logfmt`], [`Syslog`]: structured formats, in code.
+//! - [`RegexFormat`]: declarative formats (`parsers/*.toml`): access and error
+//!   logs, Python `logging`, log4j/logback/Spring Boot, Rails, Go `log`, Rust
+//!   `env_logger` and `tracing`.
+//! - [`Jul`]: java.util.logging's two-line SimpleFormatter and Tomcat's
+//!   one-line formatter.
+//! - [`Container`]: Docker `json-file` and CRI wrappers around another format.
+//! - [`Plain`]: the fallback.
 
+mod container;
+mod json;
+mod jul;
+mod keys;
+mod logfmt;
 mod plain;
+mod regex;
+mod registry;
+mod syslog;
+pub mod timestamp;
 
+pub use container::Container;
+pub use json::Json;
+pub use jul::Jul;
+pub use logfmt::Logfmt;
 pub use plain::Plain;
+pub use regex::{FieldType, RegexFormat, Spec, level_of_status};
+pub use registry::BUILTIN_PARSERS;
+pub use syslog::Syslog;
 
 use faultline_event::Event;
+use std::borrow::Cow;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// What parsing needs to know that the line does not say. Parsing is pure:
@@ -50,6 +78,15 @@ pub trait LineFormat: Send + Sync {
         let _ = (event, line, ctx);
         false
     }
+
+    /// For wrapper formats (Docker `json-file`, CRI): the application's own
+    /// line inside the wrapper, so that trace detection and continuation
+    /// lines can look at what the application printed. `None` when the
+    /// format wraps nothing or `line` is not one of its lines.
+    fn inner_line<'a>(&self, line: &'a str) -> Option<Cow<'a, str>> {
+        let _ = line;
+        None
+    }
 }
 
 /// Why formats could not be loaded.
@@ -57,6 +94,21 @@ pub trait LineFormat: Send + Sync {
 pub enum FormatError {
     #[error("unknown format {0:?} (known: {1})")]
     Unknown(String, String),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}{}: {message}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    Toml {
+        path: String,
+        line: Option<usize>,
+        message: String,
+    },
+    #[error("{path}: bad regex: {message}")]
+    Regex { path: String, message: String },
+    #[error("{path}: {message}")]
+    Schema { path: String, message: String },
 }
 
 /// The formats known to this run.
@@ -82,12 +134,30 @@ impl Default for Registry {
 pub const SNIFF_LINES: usize = 32;
 
 impl Registry {
-    /// The formats faultline knows out of the box.
+    /// The formats faultline knows out of the box, in sniff order (see
+    /// [`registry`](self::registry) for why this order).
     pub fn builtin() -> Registry {
         Registry {
-            formats: Vec::new(),
+            formats: registry::builtin_formats(),
             plain: Arc::new(Plain),
         }
+    }
+
+    /// Loads every `*.toml` declarative format in `dir` (in file-name order)
+    /// and returns their names. User formats are sniffed before the built-in
+    /// ones, so they win ties; one named like a built-in replaces it. Nothing
+    /// is added unless every file loads.
+    pub fn load_dir(
+        &mut self,
+        dir: impl AsRef<std::path::Path>,
+    ) -> Result<Vec<String>, FormatError> {
+        let formats = registry::read_dir(dir.as_ref())?;
+        let names = formats.iter().map(|f| f.name().to_string()).collect();
+        for format in formats.into_iter().rev() {
+            self.formats.retain(|f| f.name() != format.name());
+            self.formats.insert(0, format);
+        }
+        Ok(names)
     }
 
     /// Adds a format; a later format with the same name replaces the earlier.

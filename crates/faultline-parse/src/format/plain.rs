@@ -1,7 +1,10 @@
-//! Plain text: any line is a record. A leading timestamp and level, when the
-//! line has them, are read; the rest is the message.
+//! Plain text: any line is a record. A leading timestamp (any shape
+//! [`timestamp::parse_prefix`] reads, bracketed or not) and a level word right
+//! after it, when the line has them, are read and taken off the message; a
+//! level word among the first few tokens of a line without a timestamp is read
+//! but left in the message.
 
-use super::{Context, LineFormat};
+use super::{Context, LineFormat, timestamp};
 use faultline_event::{Event, Level};
 
 /// The fallback format.
@@ -17,18 +20,104 @@ impl LineFormat for Plain {
         true
     }
 
-    fn parse(&self, line: &str, _ctx: &Context) -> Option<Event> {
-        let mut event = Event::new(line.trim_end());
-        event.level = leading_level(line);
+    fn parse(&self, line: &str, ctx: &Context) -> Option<Event> {
+        let line = line.trim_end();
+        let Some((ts, rest)) = leading_timestamp(line, ctx) else {
+            let mut event = Event::new(line);
+            event.level = leading_level(line);
+            return Some(event);
+        };
+        let (level, rest) = match level_word(rest) {
+            Some((level, after)) => (Some(level), after),
+            None => (leading_level(rest), rest),
+        };
+        let rest = rest.trim_start_matches([' ', '\t', '-', ':', '|']);
+        let mut event = Event::new(if rest.is_empty() { line } else { rest });
+        event.ts = Some(ts);
+        event.level = level;
         Some(event)
     }
 }
 
-/// A level word among the first few tokens of a line (`ERROR`, `[WARN]`, `level=info` is not read here).
-fn leading_level(line: &str) -> Option<Level> {
+/// A timestamp at the start of `line`, bracketed or not, and what follows it.
+fn leading_timestamp<'a>(
+    line: &'a str,
+    ctx: &Context,
+) -> Option<(chrono::DateTime<chrono::Utc>, &'a str)> {
+    let (inner, bracketed) = match line.strip_prefix('[') {
+        Some(inner) => (inner, true),
+        None => (line, false),
+    };
+    let (ts, used) = timestamp::parse_prefix(inner, ctx)?;
+    let mut rest = &inner[used..];
+    if bracketed {
+        rest = rest.strip_prefix(']')?;
+    }
+    let boundary = rest.is_empty() || rest.starts_with([' ', '\t', ']', '|', ':']);
+    boundary.then_some((ts, rest))
+}
+
+/// A level word (`ERROR`, `[warn]`, `<INFO>`, `E`) as the first token of
+/// `text`, and the text after it.
+fn level_word(text: &str) -> Option<(Level, &str)> {
+    let text = text.trim_start_matches([' ', '\t', '|', '-']);
+    let end = text.find([' ', '\t']).unwrap_or(text.len());
+    let word = text[..end].trim_matches(['[', ']', '<', '>', '(', ')', ':']);
+    if word.len() < 4 && word != "ERR" && word != "WRN" && word != "INF" && word != "DBG" {
+        return None;
+    }
+    Level::parse(word).map(|level| (level, &text[end..]))
+}
+
+/// A level word among the first few tokens of a line (`ERROR`, `[WARN]`;
+/// `level=info` is not read here). Only upper-case words of four letters or
+/// more count, so prose does not set levels.
+pub(crate) fn leading_level(line: &str) -> Option<Level> {
     line.split(|c: char| c.is_whitespace() || c == '[' || c == ']' || c == ':')
         .filter(|t| !t.is_empty())
         .take(4)
         .find(|t| t.len() >= 4 && t.bytes().all(|b| b.is_ascii_uppercase()))
         .and_then(Level::parse)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Event {
+        Plain.parse(line, &Context { year: 2026 }).unwrap()
+    }
+
+    #[test]
+    fn timestamp_and_level_are_taken_off_the_message() {
+        let e = parse("2026-11-20 14:03:11 WARN disk almost full");
+        assert_eq!(e.level, Some(Level::Warn));
+        assert_eq!(e.message, "disk almost full");
+        assert_eq!(e.ts.unwrap().to_rfc3339(), "2026-11-20T14:03:11+00:00");
+        let e = parse("[2026-11-20T14:03:11.5Z] [error] - db down");
+        assert_eq!(e.level, Some(Level::Error));
+        assert_eq!(e.message, "db down");
+    }
+
+    #[test]
+    fn a_level_word_elsewhere_is_read_but_kept() {
+        let e = parse("worker 3: ERROR while flushing");
+        assert_eq!(e.level, Some(Level::Error));
+        assert_eq!(e.message, "worker 3: ERROR while flushing");
+        let e = parse("2026-11-20 14:03:11 Errors piled up");
+        assert_eq!(e.level, None);
+        assert_eq!(e.message, "Errors piled up");
+        let e = parse("2026-11-20 14:03:11 Warning: low memory");
+        assert_eq!(e.level, Some(Level::Warn));
+        assert_eq!(e.message, "low memory");
+    }
+
+    #[test]
+    fn numbers_and_prose_are_left_alone() {
+        let e = parse("2026 was a good year");
+        assert_eq!((e.ts, e.level), (None, None));
+        let e = parse("2026-11-20 14:03:11");
+        assert_eq!(e.message, "2026-11-20 14:03:11");
+        assert_eq!(parse("   ").message, "");
+    }
 }
