@@ -209,7 +209,7 @@ enum Item<'a> {
 fn classify(line: &str) -> Item<'_> {
     let spaces = line.len() - line.trim_start_matches(' ').len();
     let rest = &line[spaces..];
-    if spaces < 2 || spaces % 2 != 0 {
+    if spaces < 2 || !spaces.is_multiple_of(2) {
         return Item::Text(0, line);
     }
     let depth = spaces / 2;
