@@ -137,9 +137,18 @@ fn backtrace(lines: &[&str]) -> Vec<Frame> {
                 };
             }
         } else if let Some(caps) = FRAME.captures(line) {
-            frames.push(symbol_frame(&caps[1]));
+            // `<unknown>` (an unresolved symbol) says nothing: skipped, and
+            // an `at` line after it stays unclaimed.
+            frames.push(match &caps[1] {
+                "<unknown>" => Frame {
+                    file: Some(String::new()),
+                    ..Frame::default()
+                },
+                symbol => symbol_frame(symbol),
+            });
         }
     }
+    frames.retain(|f| f.function.is_some());
     frames.reverse();
     frames
 }
@@ -358,9 +367,10 @@ stack backtrace:
    2: <F as core::future::Future>::poll
    3:     0x55d4c6f2e0d3 - shop::main::h0123456789abcdef
                                at ./src/main.rs:5:9
+   4:                0x0 - <unknown>
 note: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.";
         let (kept, exc) = run(text);
-        assert_eq!(kept, 11);
+        assert_eq!(kept, 12);
         let frames = exc.expect("parsed").frames;
         let names: Vec<_> = frames
             .iter()
