@@ -220,17 +220,9 @@ fn frame(line: &str) -> Option<Frame> {
     };
     let mut frame = Frame::default();
     if let Some(function) = function {
-        let function = strip_alias(function);
-        let split = (!function.starts_with("new "))
-            .then(|| function.rsplit_once('.'))
-            .flatten();
-        match split {
-            Some((module, name)) if !module.is_empty() && !name.is_empty() => {
-                frame.module = Some(module.to_string());
-                frame.function = Some(name.to_string());
-            }
-            _ => frame.function = Some(function.to_string()),
-        }
+        let (module, name) = split_function(strip_alias(function));
+        frame.module = module.map(str::to_string);
+        frame.function = Some(name.to_string());
     }
     // `eval at f (/app/a.js:1:1), <anonymous>:1:1`: the eval'd code's own place.
     let location = location.rsplit_once("), ").map_or(location, |(_, l)| l);
@@ -240,6 +232,25 @@ fn frame(line: &str) -> Option<Frame> {
         frame.column = caps.get(3).and_then(|c| c.as_str().parse().ok());
     }
     Some(frame)
+}
+
+/// `UserService.find` → (`UserService`, `find`): the receiver's type is the
+/// module. `Module._extensions..js` is the `.js` entry of `Module._extensions`;
+/// `new Foo` and plain names have no module.
+fn split_function(function: &str) -> (Option<&str>, &str) {
+    if function.starts_with("new ") {
+        return (None, function);
+    }
+    let Some(mut dot) = function.rfind('.') else {
+        return (None, function);
+    };
+    if dot > 0 && function.as_bytes()[dot - 1] == b'.' {
+        dot -= 1;
+    }
+    match (&function[..dot], &function[dot + 1..]) {
+        (module, name) if !module.is_empty() && !name.is_empty() => (Some(module), name),
+        _ => (None, function),
+    }
 }
 
 /// `Foo.bar (/a.js:1:2)` → (`Foo.bar`, `/a.js:1:2`): the function and the
@@ -498,6 +509,20 @@ mod tests {
             Some("node:internal/process/task_queues")
         );
         assert_eq!(exc.frames[4].file, None);
+    }
+
+    #[test]
+    fn function_names_split_at_the_receiver() {
+        let cases = [
+            ("Module._extensions..js", Some("Module._extensions"), ".js"),
+            ("Object.<anonymous>", Some("Object"), "<anonymous>"),
+            ("new Foo", None, "new Foo"),
+            ("next", None, "next"),
+            (".x", None, ".x"),
+        ];
+        for (name, module, function) in cases {
+            assert_eq!(split_function(name), (module, function), "{name}");
+        }
     }
 
     #[test]
