@@ -107,7 +107,12 @@ struct DartMachine {
 
 impl Machine for DartMachine {
     fn step(&mut self, line: &str) -> Step {
-        let line = strip_prefix(line).trim_end();
+        let stripped = strip_prefix(line).trim_end();
+        if stripped.is_empty() && !line.trim().is_empty() && self.state == State::Frames {
+            // A console prefix with nothing after it closes Flutter's trace.
+            return Step::Continue;
+        }
+        let line = stripped;
         if line.trim().is_empty() {
             return if self.state == State::Box {
                 Step::Continue
@@ -246,7 +251,16 @@ fn flutter_box(lines: &[&str]) -> Exception {
         }
         _ => "FlutterError",
     };
-    let message: Vec<&str> = lines[at + 1..]
+    // The sentence may wrap; it ends at a `:` outside parentheses.
+    let mut depth = 0i64;
+    let body = lines[at..]
+        .iter()
+        .position(|l| {
+            depth += l.matches('(').count() as i64 - l.matches(')').count() as i64;
+            depth <= 0 && l.ends_with(':')
+        })
+        .map_or(at + 1, |p| at + p + 1);
+    let message: Vec<&str> = lines[body.min(lines.len())..]
         .iter()
         .take_while(|l| !l.trim().is_empty())
         .copied()
@@ -383,7 +397,12 @@ E/flutter ( 6745): <asynchronous suspension>
 E/flutter ( 6745): ";
         assert_eq!(
             run(text).1,
-            [Step::Continue, Step::Continue, Step::Continue, Step::Maybe]
+            [
+                Step::Continue,
+                Step::Continue,
+                Step::Continue,
+                Step::Continue
+            ]
         );
         let exc = parse(text);
         assert_eq!(

@@ -152,7 +152,9 @@ impl PyMachine {
         if self.state == State::Group {
             return Step::End;
         }
-        if line.starts_with([' ', '\t']) {
+        // Indented lines and parenthesised notes (SQLAlchemy's `(Background on
+        // this error at: …)`) continue the message.
+        if line.starts_with([' ', '\t']) || (trimmed.starts_with('(') && trimmed.ends_with(')')) {
             self.held = 0;
             return Step::Continue;
         }
