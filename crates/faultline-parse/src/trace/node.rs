@@ -61,7 +61,8 @@ impl Language for Node {
                 Box::new(NodeMachine::new(Phase::Message)),
             ));
         }
-        let preamble = matches!(first, b'/' | b'n' | b'f' | b'A'..=b'Z')
+        let drive = line.as_bytes().get(1) == Some(&b':');
+        let preamble = (matches!(first, b'/' | b'n' | b'f') || drive)
             && line.as_bytes().last().is_some_and(u8::is_ascii_digit)
             && PREAMBLE.is_match(line);
         preamble.then(|| {
@@ -211,7 +212,12 @@ impl Link {
 /// Reads one `    at …` line.
 fn frame(line: &str) -> Option<Frame> {
     let body = line.trim_start().strip_prefix("at ")?.trim_end();
-    let body = body.strip_suffix(" {").unwrap_or(body);
+    // A property dump opened (` {`) or printed whole (` { code: 'E' }`) after it.
+    let body = match body.find(") {").or_else(|| body.rfind(" {")) {
+        Some(i) if body.as_bytes()[i] == b')' => &body[..=i],
+        Some(i) => &body[..i],
+        None => body,
+    };
     let body = body.strip_prefix("async ").unwrap_or(body);
     let (function, location) = match split_call(body) {
         Some((function, location)) => (Some(function), location),
@@ -509,6 +515,23 @@ mod tests {
             Some("node:internal/process/task_queues")
         );
         assert_eq!(exc.frames[4].file, None);
+    }
+
+    #[test]
+    fn inline_property_dump_after_the_last_frame() {
+        let line =
+            "    at node:internal/main/run_main_module:28:49 { code: 'E_X', [cause]: 'gone' }";
+        let frame = frame(line).expect("a frame");
+        assert_eq!(
+            frame.file.as_deref(),
+            Some("node:internal/main/run_main_module")
+        );
+        assert_eq!((frame.line, frame.column), (Some(28), Some(49)));
+        let frame = super::frame("    at f (/a.js:1:2) { errno: -2 }").expect("a frame");
+        assert_eq!(
+            (frame.function.as_deref(), frame.line),
+            (Some("f"), Some(1))
+        );
     }
 
     #[test]

@@ -53,7 +53,7 @@ impl Language for Rust {
     }
 
     fn start(&self, line: &str) -> Option<(Start, Box<dyn Machine>)> {
-        if !line.starts_with("thread '") || !line.contains("' panicked at ") {
+        if !line.starts_with("thread '") || !line.contains(" panicked at ") {
             return None;
         }
         let phase = if NEW_FORM.is_match(line) {
@@ -326,6 +326,15 @@ mod tests {
             (frame.file.as_deref(), frame.line, frame.column),
             (Some("src/main.rs"), Some(5), Some(9))
         );
+    }
+
+    #[test]
+    fn thread_id_of_newer_releases_is_read() {
+        let text = "thread 'main' (4211) panicked at src/main.rs:7:5:\nboom\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace";
+        let (kept, exc) = run(text);
+        assert_eq!(kept, 3);
+        let exc = exc.expect("parsed");
+        assert_eq!((exc.value.as_str(), exc.frames[0].line), ("boom", Some(7)));
     }
 
     #[test]
