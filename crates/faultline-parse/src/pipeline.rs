@@ -4,6 +4,7 @@
 use crate::format::{Context, FormatError, LineFormat, Registry, SNIFF_LINES};
 use crate::lines::{self, DEFAULT_MAX_LINE_BYTES, LineSplitter, RawLine};
 use crate::multiline::{Assembler, LineMeta, MultilineConfig, Stats};
+use crate::trace::{self, Step};
 use faultline_event::{Event, SourcePos};
 use std::sync::Arc;
 
@@ -169,6 +170,30 @@ impl Session {
     }
 }
 
+/// The held lines that are records, not parts of a stack trace: sniffing
+/// counts only these, so a file full of traces is still known by its headers.
+fn record_lines(held: &[(String, LineMeta)]) -> Vec<&str> {
+    let mut records = Vec::with_capacity(held.len());
+    let mut lines = held.iter().map(|(t, _)| t.as_str()).peekable();
+    while let Some(line) = lines.next() {
+        let Some((_, _, mut machine)) = trace::detect_start(line) else {
+            records.push(line);
+            continue;
+        };
+        while let Some(next) = lines.peek() {
+            match machine.step(next) {
+                Step::Continue | Step::Maybe => _ = lines.next(),
+                Step::Last => {
+                    lines.next();
+                    break;
+                }
+                Step::End => break,
+            }
+        }
+    }
+    records
+}
+
 fn take(parser: &Parser, path: &Option<String>, state: &mut State, line: RawLine<'_>, out: &mut Vec<Event>) {
     let (text, invalid, nul) = lines::decode(line.bytes);
     let meta = LineMeta {
@@ -206,7 +231,7 @@ fn start(parser: &Parser, path: &Option<String>, state: &mut State, out: &mut Ve
     let held = std::mem::take(held);
     let format = match &parser.forced {
         Some(format) => format.clone(),
-        None => parser.registry.sniff(held.iter().map(|(t, _)| t.as_str())),
+        None => parser.registry.sniff(record_lines(&held)),
     };
     let options = &parser.options;
     let mut assembler = Assembler::new(
