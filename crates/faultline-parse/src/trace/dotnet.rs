@@ -44,10 +44,13 @@ static FRAME: LazyLock<Regex> = LazyLock::new(|| {
     .expect("frame regex")
 });
 
-/// `Ns.TypeException (0x80004005): message`: type, optional HRESULT, message.
+/// `Ns.TypeException (0x80004005): message`: type, optional HRESULT or
+/// error code (`SocketException (111)`), message.
 static HEADER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?s)^(?P<kind>[^\s:(]+)(?: \(0x[0-9A-Fa-f]+\))?(?::(?: (?P<value>.*))?)?$")
-        .expect("header regex")
+    Regex::new(
+        r"(?s)^(?P<kind>[^\s:(]+)(?: \((?:0x[0-9A-Fa-f]+|-?\d+)\))?(?::(?: (?P<value>.*))?)?$",
+    )
+    .expect("header regex")
 });
 
 impl Language for DotNet {
@@ -93,7 +96,7 @@ fn is_exception_line(trimmed: &str) -> bool {
     let (kind, after) = trimmed.split_at(end);
     let after_ok = after.is_empty()
         || after.starts_with(':')
-        || after.starts_with(" (0x")
+        || after.starts_with(" (")
         || after.starts_with(" ---> ");
     after_ok && is_exception_name(kind)
 }
@@ -327,6 +330,7 @@ mod tests {
             "System.InvalidOperationException: Sequence contains no elements",
             "System.OperationCanceledException",
             "Npgsql.NpgsqlException (0x80004005): Exception while reading from stream",
+            "System.Net.Sockets.SocketException (111): Connection refused",
             "System.Exception: outer ---> System.IO.IOException: inner",
         ] {
             assert_eq!(
