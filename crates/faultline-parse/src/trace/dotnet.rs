@@ -437,6 +437,14 @@ mod tests {
     }
 
     #[test]
+    fn a_trace_inside_one_json_string_parses() {
+        let text = "System.FormatException: bad amount\r\n   at Acme.Money.Parse(String s) in /src/Money.cs:line 8\r\n   at Acme.Api.Post() in /src/Api.cs:line 30";
+        let exc = crate::trace::parse_text(text).expect("parsed");
+        assert_eq!(exc.kind, "System.FormatException");
+        assert_eq!(exc.frames[1].file.as_deref(), Some("/src/Money.cs"));
+    }
+
+    #[test]
     fn garbage_and_truncated_traces_do_not_panic() {
         let inputs: &[&[&str]] = &[
             &[],

@@ -525,6 +525,14 @@ mod tests {
     }
 
     #[test]
+    fn a_trace_inside_one_json_string_parses() {
+        let text = "java.lang.IllegalArgumentException: bad sku\n\tat com.acme.Catalog.find(Catalog.java:21)\n\tat com.acme.Api.get(Api.java:9)";
+        let exc = crate::trace::parse_text(text).expect("parsed");
+        assert_eq!(exc.kind, "java.lang.IllegalArgumentException");
+        assert_eq!(exc.frames[1].line, Some(21));
+    }
+
+    #[test]
     fn garbage_and_truncated_traces_do_not_panic() {
         let inputs: &[&[&str]] = &[
             &[],

@@ -561,6 +561,15 @@ mod tests {
     }
 
     #[test]
+    fn a_trace_inside_one_json_string_parses() {
+        let text = "PHP Fatal error:  Uncaught LogicException: no cart in /srv/a.php:4\nStack trace:\n#0 /srv/b.php(2): cart()\n#1 {main}\n  thrown in /srv/a.php on line 4";
+        let exc = crate::trace::parse_text(text).expect("parsed");
+        assert_eq!(exc.kind, "LogicException");
+        assert_eq!(exc.frames.len(), 2);
+        assert_eq!(exc.frames[1].function.as_deref(), Some("cart"));
+    }
+
+    #[test]
     fn garbage_and_truncated_traces_do_not_panic() {
         let inputs: &[&[&str]] = &[
             &[],
