@@ -112,6 +112,9 @@ struct Pending {
 struct TraceRun {
     lang: &'static dyn Language,
     machine: Box<dyn Machine>,
+    start: Start,
+    /// Where the start line was and what it carried.
+    start_meta: LineMeta,
     lines: Vec<String>,
     held: Vec<(String, LineMeta)>,
     done: bool,
@@ -288,7 +291,7 @@ impl Assembler {
             .as_ref()
             .is_some_and(|h| !self.plain_mode || h.ts.is_some());
         if let Some((lang, start, machine)) = trace::detect_start(text) {
-            let attach = start == Start::Attachable
+            let attach = start != Start::Announced
                 && !real_header
                 && self.pending.as_ref().is_some_and(|p| p.attachable);
             if !attach {
@@ -303,6 +306,8 @@ impl Assembler {
                 p.trace = Some(TraceRun {
                     lang,
                     machine,
+                    start,
+                    start_meta: meta,
                     lines: Vec::new(),
                     held: Vec::new(),
                     done: false,
@@ -454,8 +459,15 @@ impl Assembler {
         let Some(mut p) = self.pending.take() else {
             return;
         };
+        let mut unconfirmed = None;
         if let Some(run) = p.trace.take() {
-            finish_trace(&mut p, run);
+            if run.start == Start::Tentative && run.lines.len() == 1 {
+                // Nothing followed the line that looked like a trace's start
+                // (`Error: could not open config`): it is an ordinary record.
+                unconfirmed = Some((run.lines.into_iter().next().unwrap_or_default(), run.start_meta));
+            } else {
+                finish_trace(&mut p, run);
+            }
         } else if !p.extra.is_empty() {
             let text = p.extra.join("\n");
             p.event.exception = trace::parse_text(&text);
@@ -468,7 +480,21 @@ impl Assembler {
             });
         }
         self.stats.events += 1;
-        out.push(p.event);
+        match unconfirmed {
+            None => out.push(p.event),
+            Some((line, meta)) if p.has_header && p.lines > 1 => {
+                out.push(p.event);
+                self.stats.lines_in_events -= 1;
+                self.begin(self.header_or_plain(&line), &line, meta);
+                self.emit(out);
+            }
+            Some((line, meta)) => {
+                self.stats.events -= 1;
+                self.stats.lines_in_events -= 1;
+                self.begin(self.header_or_plain(&line), &line, meta);
+                self.emit(out);
+            }
+        }
     }
 }
 
@@ -484,8 +510,8 @@ fn finish_trace(p: &mut Pending, run: TraceRun) {
             Some(e) => format!("{}: {}", e.kind, e.value),
             None => lines.first().map(|l| l.trim().to_string()).unwrap_or_default(),
         };
-        p.event.level.get_or_insert(Level::Error);
     }
+    p.event.level.get_or_insert(Level::Error);
     p.event.exception = exception;
     p.event.stack = Some(run.lines.join("\n"));
     p.event.fields.insert("trace_language".into(), run.lang.name().into());

@@ -103,7 +103,7 @@ impl Parser {
 enum State {
     /// The first lines, held until the format is known.
     Sniffing(Vec<(String, LineMeta)>),
-    Running(Assembler),
+    Running(Box<Assembler>),
 }
 
 /// The parse of one input, fed in chunks of any size.
@@ -247,5 +247,5 @@ fn start(parser: &Parser, path: &Option<String>, state: &mut State, out: &mut Ve
     for (text, meta) in &held {
         push(&mut assembler, text, *meta, out);
     }
-    *state = State::Running(assembler);
+    *state = State::Running(Box::new(assembler));
 }

@@ -42,6 +42,10 @@ pub enum Start {
     /// at warning level or above (Python `logging.exception`, logback, JUL,
     /// `console.error`); otherwise it is an event of its own.
     Attachable,
+    /// As `Attachable`, but the line alone is weak evidence (Node's generic
+    /// `Error: could not open config`): unless a following line continues the
+    /// trace, the line is an ordinary record after all.
+    Tentative,
 }
 
 /// What a line means to a trace in progress.

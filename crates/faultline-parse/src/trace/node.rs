@@ -57,7 +57,7 @@ impl Language for Node {
         let first = *line.as_bytes().first()?;
         if first.is_ascii_uppercase() && header(line).is_some() {
             return Some((
-                Start::Attachable,
+                Start::Tentative,
                 Box::new(NodeMachine::new(Phase::Message)),
             ));
         }
