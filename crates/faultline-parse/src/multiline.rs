@@ -271,6 +271,8 @@ impl Assembler {
         {
             p.followup_checked = true;
             if self.format.continue_header(&mut p.event, text, &self.ctx) {
+                // The follow-up line may carry the level (JUL's `SEVERE:`).
+                p.attachable = can_take_trace(&p.event);
                 self.count_line(meta);
                 return;
             }
@@ -368,9 +370,7 @@ impl Assembler {
     }
 
     fn begin(&mut self, event: Event, text: &str, meta: LineMeta) {
-        let attachable = event.level.is_some_and(Level::is_warning_or_above)
-            && event.exception.is_none()
-            && event.stack.is_none();
+        let attachable = can_take_trace(&event);
         let mut pending = Pending {
             event,
             offset: meta.offset,
@@ -515,6 +515,13 @@ fn finish_trace(p: &mut Pending, run: TraceRun) {
     p.event.exception = exception;
     p.event.stack = Some(run.lines.join("\n"));
     p.event.fields.insert("trace_language".into(), run.lang.name().into());
+}
+
+/// A record at warning level or above that carries no trace yet.
+fn can_take_trace(event: &Event) -> bool {
+    event.level.is_some_and(Level::is_warning_or_above)
+        && event.exception.is_none()
+        && event.stack.is_none()
 }
 
 fn is_indented(text: &str) -> bool {
