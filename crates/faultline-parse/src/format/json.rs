@@ -131,10 +131,7 @@ fn read_time(map: &mut Map<String, Value>, event: &mut Event, ctx: &Context) {
     };
     let ts = match &value {
         Value::String(s) => timestamp::parse(s, ctx),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => timestamp::from_epoch_int(i),
-            None => n.as_f64().and_then(timestamp::from_epoch),
-        },
+        Value::Number(n) => timestamp::from_epoch_str(&n.to_string()),
         _ => None,
     };
     match ts {

@@ -3,8 +3,11 @@
 //! record carries several; the others stay in `fields`.
 
 /// Keys holding the message. `log` counts only when it is a string (Docker
-/// and Fluent Bit); Serilog's `@mt` (the unrendered template) is the fallback.
-pub const MESSAGE: &[&str] = &["message", "msg", "@message", "log", "@m", "text", "@mt"];
+/// and Fluent Bit); Serilog's `@mt` (the unrendered template) and structlog's
+/// `event` are the fallbacks.
+pub const MESSAGE: &[&str] = &[
+    "message", "msg", "@message", "log", "@m", "text", "@mt", "event",
+];
 
 /// Keys holding the level; `log.level` is ECS, dotted or nested.
 pub const LEVEL: &[&str] = &["level", "severity", "lvl", "loglevel", "@l", "log.level"];

@@ -31,7 +31,7 @@ pub use json::Json;
 pub use jul::Jul;
 pub use logfmt::Logfmt;
 pub use plain::Plain;
-pub use regex::{FieldType, RegexFormat, Spec, level_of_status};
+pub use regex::{FieldType, Mapping, OneOrMany, RegexFormat, Spec, level_of_status};
 pub use registry::BUILTIN_PARSERS;
 pub use syslog::Syslog;
 
@@ -192,11 +192,13 @@ impl Registry {
 
     /// Picks the format most of `lines` are written in; `plain` when none
     /// reads at least half of the non-blank lines. Ties go to the format
-    /// registered first.
+    /// registered first. Indented lines (stack frames, wrapped messages) are
+    /// continuations in every format and are not counted, so that a file
+    /// opening with a long trace is still sniffed by its headers.
     pub fn sniff<'a>(&self, lines: impl IntoIterator<Item = &'a str>) -> Arc<dyn LineFormat> {
         let lines: Vec<&str> = lines
             .into_iter()
-            .filter(|l| !l.trim().is_empty())
+            .filter(|l| !l.trim().is_empty() && !l.starts_with([' ', '\t']))
             .take(SNIFF_LINES)
             .collect();
         let mut best: Option<(usize, &Arc<dyn LineFormat>)> = None;

@@ -67,16 +67,26 @@ pub fn from_epoch(value: f64) -> Option<DateTime<Utc>> {
 }
 
 /// An epoch number written as text (`"1700000000"`, `"1700000000123"`,
-/// `"1700000000.5"`); integers are read exactly.
+/// `"1700000000.5"`), read exactly: the fraction's digits are not sent
+/// through floating point.
 pub fn from_epoch_str(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
-    if text.is_empty() || !text.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+    let (int, frac) = text.split_once('.').unwrap_or((text, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    if int.len() > 19 || !digits(int) || !digits(frac) {
         return None;
     }
-    if let Ok(n) = text.parse::<i64>() {
-        return from_epoch_int(n);
+    let whole = from_epoch_int(int.parse().ok()?)?;
+    if frac.bytes().all(|d| d == b'0') {
+        return Some(whole);
     }
-    text.parse::<f64>().ok().and_then(from_epoch)
+    if int.len() > 11 {
+        return None; // fractions of milliseconds and finer are not a format
+    }
+    let nanos = frac.bytes().take(9).enumerate().fold(0i64, |acc, (i, d)| {
+        acc + i64::from(d - b'0') * 10i64.pow(8 - i as u32)
+    });
+    whole.checked_add_signed(chrono::Duration::nanoseconds(nanos))
 }
 
 /// An integer epoch by magnitude, without going through floating point.
@@ -342,6 +352,8 @@ mod tests {
             ("1700000000123", "2023-11-14T22:13:20.123Z"),
             ("1700000000123456", "2023-11-14T22:13:20.123456Z"),
             ("1700000000123456789", "2023-11-14T22:13:20.123456789Z"),
+            ("1764165791.482", "2025-11-26T14:03:11.482Z"),
+            ("1764165791.000001", "2025-11-26T14:03:11.000001Z"),
         ];
         for (text, want) in cases {
             assert_eq!(iso(text).as_deref(), Some(want), "{text:?}");
@@ -361,6 +373,8 @@ mod tests {
             "2026-11-20T14:03:11Zjunk",
             "-1",
             "1.2.3",
+            "1700000000123.5",
+            "17.",
             "99999999999999999999999",
             "2026-11-20T14:03:11+99:00",
             "Nov 26, 2026",
