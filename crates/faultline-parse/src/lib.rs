@@ -13,7 +13,7 @@
 //! let parsed = parser.parse_bytes(input, Some("app.log"));
 //! assert_eq!(parsed.events.len(), 2);
 //! assert_eq!(parsed.events[1].message, "server started");
-//! assert_eq!(parsed.events[1].source.as_ref().unwrap().offset, 140);
+//! assert_eq!(parsed.events[1].source.as_ref().unwrap().offset, 141);
 //! ```
 
 pub mod format;

@@ -226,16 +226,19 @@ impl Assembler {
     }
 
     fn take_line(&mut self, text: &str, meta: LineMeta, out: &mut Vec<Event>) {
+        let inner = self.format.inner_line(text);
+        let app_line = inner.as_deref().unwrap_or(text);
         let step = match self.pending.as_mut().and_then(|p| p.trace.as_mut()) {
-            Some(run) if !run.done => run.machine.step(text),
+            Some(run) if !run.done => run.machine.step(app_line),
             _ => return self.fresh(text, meta, out),
         };
         match step {
             Step::Continue | Step::Last => {
                 for (held, held_meta) in self.take_held() {
+                    let held = self.app_line(&held);
                     self.add_trace_line(held, held_meta);
                 }
-                self.add_trace_line(text.to_string(), meta);
+                self.add_trace_line(app_line.to_string(), meta);
                 if step == Step::Last {
                     self.emit(out);
                 }
@@ -292,13 +295,18 @@ impl Assembler {
         let real_header = header
             .as_ref()
             .is_some_and(|h| !self.plain_mode || h.ts.is_some());
-        if let Some((lang, start, machine)) = trace::detect_start(text) {
+        let inner = self.format.inner_line(text);
+        let app_line = inner.as_deref().unwrap_or(text);
+        if let Some((lang, start, machine)) = trace::detect_start(app_line) {
+            // A wrapped line (Docker, CRI) always parses as a wrapper record;
+            // whether it is a header is a question about the inner line.
+            let wrapped = inner.is_some();
             let attach = start != Start::Announced
-                && !real_header
+                && (wrapped || !real_header)
                 && self.pending.as_ref().is_some_and(|p| p.attachable);
             if !attach {
                 self.emit(out);
-                match header.filter(|_| real_header) {
+                match header.filter(|_| real_header || wrapped) {
                     Some(h) => self.begin(h, text, meta),
                     None => self.begin_bare(meta),
                 }
@@ -315,11 +323,11 @@ impl Assembler {
                     done: false,
                 });
             }
-            self.add_trace_line(text.to_string(), meta);
+            self.add_trace_line(app_line.to_string(), meta);
             return;
         }
         let continues = self.pending.as_ref().is_some_and(|p| {
-            is_indented(text) && (!self.plain_mode || p.event.ts.is_some()) && p.has_header
+            is_indented(app_line) && (!self.plain_mode || p.event.ts.is_some()) && p.has_header
         });
         if continues && (header.is_none() || self.plain_mode) {
             self.add_continuation(text, meta);
@@ -354,6 +362,15 @@ impl Assembler {
         self.begin(event, text, meta);
         if let Some(p) = self.pending.as_mut() {
             p.prev_matched = matched;
+        }
+    }
+
+    /// What the application printed: the line inside a container wrapper,
+    /// else the line itself.
+    fn app_line(&self, text: &str) -> String {
+        match self.format.inner_line(text) {
+            Some(inner) => inner.into_owned(),
+            None => text.to_string(),
         }
     }
 
