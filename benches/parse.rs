@@ -26,7 +26,14 @@ fn per_format(c: &mut Criterion) {
     for (name, bytes) in &corpora {
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_function(*name, |b| {
-            b.iter(|| black_box(parser.parse_bytes(black_box(bytes), Some(name)).events.len()))
+            b.iter(|| {
+                black_box(
+                    parser
+                        .parse_bytes(black_box(bytes), Some(name))
+                        .events
+                        .len(),
+                )
+            })
         });
     }
     let total: usize = corpora.iter().map(|(_, b)| b.len()).sum();

@@ -11,7 +11,7 @@ impl Rng {
         Rng(seed.max(1))
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -19,7 +19,7 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.next_u64() % n
     }
 
     pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
@@ -27,7 +27,14 @@ impl Rng {
     }
 }
 
-const PATHS: &[&str] = &["/api/v1/users", "/api/v1/orders", "/api/v1/payments/charge", "/healthz", "/static/app.js", "/api/v1/search"];
+const PATHS: &[&str] = &[
+    "/api/v1/users",
+    "/api/v1/orders",
+    "/api/v1/payments/charge",
+    "/healthz",
+    "/static/app.js",
+    "/api/v1/search",
+];
 const MESSAGES: &[&str] = &[
     "request completed",
     "cache miss for key user:{}",
@@ -39,11 +46,17 @@ const MESSAGES: &[&str] = &[
 const LEVELS: &[&str] = &["INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR"];
 
 fn message(rng: &mut Rng) -> String {
-    rng.pick(MESSAGES).replace("{}", &rng.below(100_000).to_string())
+    rng.pick(MESSAGES)
+        .replace("{}", &rng.below(100_000).to_string())
 }
 
 fn stamp(rng: &mut Rng) -> String {
-    format!("2026-11-20T14:{:02}:{:02}.{:03}Z", rng.below(60), rng.below(60), rng.below(1000))
+    format!(
+        "2026-11-20T14:{:02}:{:02}.{:03}Z",
+        rng.below(60),
+        rng.below(60),
+        rng.below(1000)
+    )
 }
 
 /// One JSON line (pino-like).
@@ -53,7 +66,7 @@ pub fn json_line(rng: &mut Rng) -> String {
         stamp(rng),
         rng.pick(LEVELS).to_lowercase(),
         message(rng),
-        rng.next(),
+        rng.next_u64(),
         rng.below(2000)
     )
 }
@@ -65,7 +78,7 @@ pub fn logfmt_line(rng: &mut Rng) -> String {
         stamp(rng),
         rng.pick(LEVELS).to_lowercase(),
         message(rng),
-        rng.next(),
+        rng.next_u64(),
         rng.below(2000)
     )
 }
@@ -122,7 +135,11 @@ pub fn plain_line(rng: &mut Rng) -> String {
         message(rng)
     );
     if level == "ERROR" && rng.below(10) < 6 {
-        line.push_str(if rng.below(2) == 0 { JAVA_TRACE } else { PYTHON_TRACE });
+        line.push_str(if rng.below(2) == 0 {
+            JAVA_TRACE
+        } else {
+            PYTHON_TRACE
+        });
     }
     line
 }

@@ -481,7 +481,10 @@ impl Assembler {
             if run.start == Start::Tentative && run.lines.len() == 1 {
                 // Nothing followed the line that looked like a trace's start
                 // (`Error: could not open config`): it is an ordinary record.
-                unconfirmed = Some((run.lines.into_iter().next().unwrap_or_default(), run.start_meta));
+                unconfirmed = Some((
+                    run.lines.into_iter().next().unwrap_or_default(),
+                    run.start_meta,
+                ));
             } else {
                 finish_trace(&mut p, run);
             }
@@ -525,13 +528,18 @@ fn finish_trace(p: &mut Pending, run: TraceRun) {
         p.event.message = match &exception {
             Some(e) if e.value.is_empty() => e.kind.clone(),
             Some(e) => format!("{}: {}", e.kind, e.value),
-            None => lines.first().map(|l| l.trim().to_string()).unwrap_or_default(),
+            None => lines
+                .first()
+                .map(|l| l.trim().to_string())
+                .unwrap_or_default(),
         };
     }
     p.event.level.get_or_insert(Level::Error);
     p.event.exception = exception;
     p.event.stack = Some(run.lines.join("\n"));
-    p.event.fields.insert("trace_language".into(), run.lang.name().into());
+    p.event
+        .fields
+        .insert("trace_language".into(), run.lang.name().into());
 }
 
 /// A record at warning level or above that carries no trace yet.

@@ -42,7 +42,10 @@ impl std::fmt::Debug for Parser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Parser")
             .field("registry", &self.registry)
-            .field("forced", &self.forced.as_ref().map(|f| f.name().to_string()))
+            .field(
+                "forced",
+                &self.forced.as_ref().map(|f| f.name().to_string()),
+            )
             .field("options", &self.options)
             .finish()
     }
@@ -194,7 +197,13 @@ fn record_lines(held: &[(String, LineMeta)]) -> Vec<&str> {
     records
 }
 
-fn take(parser: &Parser, path: &Option<String>, state: &mut State, line: RawLine<'_>, out: &mut Vec<Event>) {
+fn take(
+    parser: &Parser,
+    path: &Option<String>,
+    state: &mut State,
+    line: RawLine<'_>,
+    out: &mut Vec<Event>,
+) {
     let (text, invalid, nul) = lines::decode(line.bytes);
     let meta = LineMeta {
         offset: line.offset,

@@ -15,7 +15,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Parse log files into events and print one JSON event per line (NDJSON).
-    #[command(after_help = "Examples:\n  faultline parse /var/log/app.log\n  faultline parse --format nginx_access access.log.1.gz\n  kubectl logs my-pod | faultline parse -")]
+    #[command(
+        after_help = "Examples:\n  faultline parse /var/log/app.log\n  faultline parse --format nginx_access access.log.1.gz\n  kubectl logs my-pod | faultline parse -"
+    )]
     Parse(ParseArgs),
 }
 

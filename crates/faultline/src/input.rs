@@ -48,7 +48,10 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Input>, Vec<anyhow::Error>) {
         } else if path.exists() {
             inputs.push(Input::File(path.clone()));
         } else {
-            errors.push(anyhow::anyhow!("{}: no such file or folder", path.display()));
+            errors.push(anyhow::anyhow!(
+                "{}: no such file or folder",
+                path.display()
+            ));
         }
     }
     (inputs, errors)
@@ -73,11 +76,16 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<anyhow::Error>) {
 /// Reads `input` to its end, calling `consume` for each chunk, and with
 /// [`Feed::Idle`] when standard input is quiet for `idle`. An error after some
 /// data (a truncated gzip file) comes back after that data was consumed.
-pub fn read(input: &Input, idle: Duration, consume: &mut dyn FnMut(Feed<'_>)) -> anyhow::Result<()> {
+pub fn read(
+    input: &Input,
+    idle: Duration,
+    consume: &mut dyn FnMut(Feed<'_>),
+) -> anyhow::Result<()> {
     match input {
         Input::Stdin => read_stdin(idle, consume),
         Input::File(path) => {
-            let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+            let file =
+                File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
             read_file(file, consume).with_context(|| format!("{}: read failed", path.display()))
         }
     }

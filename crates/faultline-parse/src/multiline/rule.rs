@@ -45,7 +45,9 @@ pub struct CustomRule {
 pub enum RuleError {
     #[error("invalid multiline pattern {0:?}: {1}")]
     Pattern(String, String),
-    #[error("unknown multiline mode {0:?} (known: continue_through, continue_past, halt_before, halt_with)")]
+    #[error(
+        "unknown multiline mode {0:?} (known: continue_through, continue_past, halt_before, halt_with)"
+    )]
     Mode(String),
     #[error("unknown multiline preset {0:?} (known: auto, none, indented, timestamp, backslash)")]
     Preset(String),
@@ -88,7 +90,8 @@ impl Rule {
     /// `timestamp` (a line starting with a date starts an event; others join),
     /// `backslash` (a line ending in `\` continues onto the next).
     pub fn preset(name: &str) -> Result<Rule, RuleError> {
-        let custom = |start, condition, mode| CustomRule::new(start, condition, mode).map(Rule::Custom);
+        let custom =
+            |start, condition, mode| CustomRule::new(start, condition, mode).map(Rule::Custom);
         match name {
             "auto" => Ok(Rule::Auto),
             "none" => Ok(Rule::None),

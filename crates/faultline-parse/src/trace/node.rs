@@ -56,10 +56,7 @@ impl Language for Node {
     fn start(&self, line: &str) -> Option<(Start, Box<dyn Machine>)> {
         let first = *line.as_bytes().first()?;
         if first.is_ascii_uppercase() && header(line).is_some() {
-            return Some((
-                Start::Tentative,
-                Box::new(NodeMachine::new(Phase::Message)),
-            ));
+            return Some((Start::Tentative, Box::new(NodeMachine::new(Phase::Message))));
         }
         let drive = line.as_bytes().get(1) == Some(&b':');
         let preamble = (matches!(first, b'/' | b'n' | b'f') || drive)

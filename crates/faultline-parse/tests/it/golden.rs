@@ -47,10 +47,17 @@ fn run(kind: &str, check_sniffed_format: bool) {
 
 fn check(root: &Path, name: &str, input: &Path, sniff: bool, update: bool) -> Result<(), String> {
     let bytes = fs::read(input).unwrap();
-    let relative = input.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+    let relative = input
+        .strip_prefix(root)
+        .unwrap()
+        .to_string_lossy()
+        .replace('\\', "/");
     let parsed = parser().parse_bytes(&bytes, Some(&relative));
     if sniff && parsed.format != name {
-        return Err(format!("{relative}: sniffed as {:?}, expected {name:?}", parsed.format));
+        return Err(format!(
+            "{relative}: sniffed as {:?}, expected {name:?}",
+            parsed.format
+        ));
     }
     let actual = serde_json::to_string_pretty(&parsed.events).unwrap() + "\n";
     let expected_path = input.with_extension("json");
@@ -58,10 +65,18 @@ fn check(root: &Path, name: &str, input: &Path, sniff: bool, update: bool) -> Re
         fs::write(&expected_path, &actual).unwrap();
         return Ok(());
     }
-    let expected = fs::read_to_string(&expected_path)
-        .map_err(|e| format!("{relative}: no expected file {}: {e}", expected_path.display()))?;
+    let expected = fs::read_to_string(&expected_path).map_err(|e| {
+        format!(
+            "{relative}: no expected file {}: {e}",
+            expected_path.display()
+        )
+    })?;
     if expected != actual {
-        return Err(format!("{relative}: output differs from {}\n{}", expected_path.display(), first_difference(&expected, &actual)));
+        return Err(format!(
+            "{relative}: output differs from {}\n{}",
+            expected_path.display(),
+            first_difference(&expected, &actual)
+        ));
     }
     Ok(())
 }

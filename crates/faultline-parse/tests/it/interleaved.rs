@@ -23,7 +23,13 @@ fn every_language_has_an_interleaved_fixture() {
     let missing: Vec<&str> = LANGUAGES
         .iter()
         .copied()
-        .filter(|lang| !fixtures().join("traces").join(lang).join("interleaved.toml").exists())
+        .filter(|lang| {
+            !fixtures()
+                .join("traces")
+                .join(lang)
+                .join("interleaved.toml")
+                .exists()
+        })
         .collect();
     assert!(missing.is_empty(), "no interleaved fixture for {missing:?}");
 }
@@ -42,15 +48,28 @@ fn interleaved_streams_split_into_one_event_per_record() {
         let with_trace: Vec<_> = events.iter().filter(|e| e.stack.is_some()).collect();
         let types: Vec<String> = with_trace
             .iter()
-            .map(|e| e.exception.as_ref().map_or("<unparsed>".into(), |x| x.kind.clone()))
+            .map(|e| {
+                e.exception
+                    .as_ref()
+                    .map_or("<unparsed>".into(), |x| x.kind.clone())
+            })
             .collect();
         let framed = with_trace
             .iter()
             .filter(|e| e.exception.as_ref().is_some_and(|x| !x.frames.is_empty()))
             .count();
-        let ordinary = events.iter().filter(|e| e.stack.is_none() && e.exception.is_none()).count();
+        let ordinary = events
+            .iter()
+            .filter(|e| e.stack.is_none() && e.exception.is_none())
+            .count();
         let got = (events.len(), ordinary, with_trace.len(), framed, &types);
-        let want = (expect.ordinary + expect.traces, expect.ordinary, expect.traces, expect.traces, &expect.types);
+        let want = (
+            expect.ordinary + expect.traces,
+            expect.ordinary,
+            expect.traces,
+            expect.traces,
+            &expect.types,
+        );
         if got != want {
             failures.push(format!(
                 "{lang}: (events, ordinary, traces, traces with frames, types) = {got:?}, want {want:?}"

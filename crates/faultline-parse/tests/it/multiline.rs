@@ -25,7 +25,11 @@ fn indented_lines_join_a_timestamped_header() {
     let input = b"2026-11-20 14:03:11 ERROR query failed\n    SELECT *\n    FROM users\n2026-11-20 14:03:12 INFO next\n";
     let parsed = parser().parse_bytes(input, Some("db.log"));
     assert_eq!(parsed.events.len(), 2, "{:#?}", parsed.events);
-    assert!(parsed.events[0].message.ends_with("SELECT *\n    FROM users"));
+    assert!(
+        parsed.events[0]
+            .message
+            .ends_with("SELECT *\n    FROM users")
+    );
     assert_eq!(parsed.events[1].source.as_ref().unwrap().offset, 67);
     assert_eq!(parsed.stats.lines_in_events, 4);
 }
@@ -84,9 +88,13 @@ fn none_rule_keeps_every_line_apart() {
 fn unknown_preset_and_bad_pattern_are_clear_errors() {
     let err = Rule::preset("jvm").unwrap_err().to_string();
     assert!(err.contains("unknown multiline preset \"jvm\""), "{err}");
-    let err = CustomRule::new(None, "(", "halt_before").unwrap_err().to_string();
+    let err = CustomRule::new(None, "(", "halt_before")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("invalid multiline pattern"), "{err}");
-    let err = CustomRule::new(None, "x", "sideways").unwrap_err().to_string();
+    let err = CustomRule::new(None, "x", "sideways")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("unknown multiline mode"), "{err}");
 }
 

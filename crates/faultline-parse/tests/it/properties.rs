@@ -24,13 +24,18 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
         Just(b"thread 'main' panicked at src/main.rs:5:9:".to_vec()),
         Just(b"TypeError: x is undefined".to_vec()),
         Just(b"    at f (/app/a.js:1:2)".to_vec()),
-        Just(b"{\"level\":\"error\",\"msg\":\"x\",\"stack\":\"Error: y\\n    at z (a.js:1:1)\"}".to_vec()),
+        Just(
+            b"{\"level\":\"error\",\"msg\":\"x\",\"stack\":\"Error: y\\n    at z (a.js:1:1)\"}"
+                .to_vec()
+        ),
         Just(b"{\"broken\": ".to_vec()),
         Just(b"<13>Nov 20 14:03:11 host app[1]: hello".to_vec()),
         Just(Vec::new()),
         Just(b"   ".to_vec()),
-        proptest::collection::vec(any::<u8>(), 0..80)
-            .prop_map(|b| b.into_iter().map(|c| if c == b'\n' { b' ' } else { c }).collect()),
+        proptest::collection::vec(any::<u8>(), 0..80).prop_map(|b| b
+            .into_iter()
+            .map(|c| if c == b'\n' { b' ' } else { c })
+            .collect()),
         "[ -~]{0,60}".prop_map(String::into_bytes),
     ]
 }

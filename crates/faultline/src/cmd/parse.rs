@@ -41,7 +41,11 @@ pub fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
         Err(err) if err.kind() != io::ErrorKind::BrokenPipe => return Err(err.into()),
         _ => {}
     }
-    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Builds the parser the flags describe; every mistake in them is reported
@@ -68,7 +72,12 @@ pub fn build_parser(args: &ParseArgs) -> anyhow::Result<Parser> {
     Parser::new(registry, options).context("--format")
 }
 
-fn parse_one(parser: &Parser, input: &Input, idle: Duration, out: &mut impl Write) -> anyhow::Result<()> {
+fn parse_one(
+    parser: &Parser,
+    input: &Input,
+    idle: Duration,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let name = input.name();
     let mut session = parser.session(Some(&name));
     let mut events: Vec<Event> = Vec::new();
@@ -126,10 +135,22 @@ fn report(name: &str, bytes: u64, stats: &Stats, format: &str) {
         return;
     }
     let notes = [
-        (stats.truncated_lines, "lines longer than --max-line-bytes were cut (flagged line_truncated)"),
-        (stats.invalid_utf8_lines, "lines had invalid UTF-8, replaced with U+FFFD (flagged invalid_utf8)"),
-        (stats.nul_lines, "lines had NUL bytes, replaced with U+FFFD (flagged nul_bytes)"),
-        (stats.dropped_lines, "lines were dropped because their event exceeded its size cap (flagged truncated)"),
+        (
+            stats.truncated_lines,
+            "lines longer than --max-line-bytes were cut (flagged line_truncated)",
+        ),
+        (
+            stats.invalid_utf8_lines,
+            "lines had invalid UTF-8, replaced with U+FFFD (flagged invalid_utf8)",
+        ),
+        (
+            stats.nul_lines,
+            "lines had NUL bytes, replaced with U+FFFD (flagged nul_bytes)",
+        ),
+        (
+            stats.dropped_lines,
+            "lines were dropped because their event exceeded its size cap (flagged truncated)",
+        ),
     ];
     for (count, what) in notes {
         if count > 0 {

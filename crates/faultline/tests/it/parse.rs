@@ -26,7 +26,8 @@ fn gzip_input_reads_like_plain_input() {
     let a = events(&faultline(&["parse", path_str(&plain)]));
     let b = events(&faultline(&["parse", path_str(&packed)]));
     assert_eq!(a.len(), 3);
-    let messages = |evs: &[serde_json::Value]| evs.iter().map(|e| e["message"].clone()).collect::<Vec<_>>();
+    let messages =
+        |evs: &[serde_json::Value]| evs.iter().map(|e| e["message"].clone()).collect::<Vec<_>>();
     assert_eq!(messages(&a), messages(&b));
     assert_eq!(a[1]["level"], "error");
     assert_eq!(a[1]["source"]["offset"], 41);
@@ -35,7 +36,9 @@ fn gzip_input_reads_like_plain_input() {
 #[test]
 fn truncated_gzip_keeps_what_was_readable_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let big: String = (0..20_000).map(|i| format!("2026-11-20 14:03:11 INFO line {i}\n")).collect();
+    let big: String = (0..20_000)
+        .map(|i| format!("2026-11-20 14:03:11 INFO line {i}\n"))
+        .collect();
     let packed = gzip(big.as_bytes());
     let cut = dir.path().join("cut.gz");
     std::fs::write(&cut, &packed[..packed.len() / 2]).unwrap();
@@ -46,8 +49,14 @@ fn truncated_gzip_keeps_what_was_readable_and_says_so() {
     let err = stderr(&out);
     assert!(err.contains("cut.gz: read failed"), "{err}");
     let evs = events(&out);
-    let from_cut = evs.iter().filter(|e| e["source"]["path"].as_str().unwrap().ends_with("cut.gz")).count();
-    assert!(from_cut > 1000, "lines before the damage are kept: {from_cut}");
+    let from_cut = evs
+        .iter()
+        .filter(|e| e["source"]["path"].as_str().unwrap().ends_with("cut.gz"))
+        .count();
+    assert!(
+        from_cut > 1000,
+        "lines before the damage are kept: {from_cut}"
+    );
     assert_eq!(evs.len() - from_cut, 3, "the next file is still parsed");
 }
 
@@ -68,7 +77,11 @@ fn fifty_megabyte_line_is_cut_flagged_and_its_neighbours_kept() {
     assert_eq!(evs[1]["message"].as_str().unwrap().len(), 256 * 1024);
     assert_eq!(evs[2]["message"], "after");
     assert_eq!(evs[2]["source"]["offset"], 7 + (50 << 20) + 1);
-    assert!(stderr(&out).contains("1 lines longer than --max-line-bytes were cut"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 lines longer than --max-line-bytes were cut"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -96,14 +109,27 @@ fn empty_binary_and_missing_inputs_are_reported_and_skipped() {
     let empty = dir.path().join("empty.log");
     std::fs::write(&empty, b"").unwrap();
     let binary = dir.path().join("core.bin");
-    std::fs::write(&binary, (0..4096u32).map(|i| (i % 7) as u8).collect::<Vec<u8>>()).unwrap();
+    std::fs::write(
+        &binary,
+        (0..4096u32).map(|i| (i % 7) as u8).collect::<Vec<u8>>(),
+    )
+    .unwrap();
     let good = dir.path().join("good.log");
     std::fs::write(&good, LOG).unwrap();
     let missing = dir.path().join("nope.log");
-    let out = faultline(&["parse", path_str(&empty), path_str(&binary), path_str(&missing), path_str(&good)]);
+    let out = faultline(&[
+        "parse",
+        path_str(&empty),
+        path_str(&binary),
+        path_str(&missing),
+        path_str(&good),
+    ]);
     let err = stderr(&out);
     assert!(err.contains("empty.log: empty input"), "{err}");
-    assert!(err.contains("core.bin: looks like a binary file, skipped"), "{err}");
+    assert!(
+        err.contains("core.bin: looks like a binary file, skipped"),
+        "{err}"
+    );
     assert!(err.contains("nope.log: no such file or folder"), "{err}");
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(events(&out).len(), 3);
@@ -116,7 +142,10 @@ fn folders_are_walked_in_name_order() {
     std::fs::write(dir.path().join("b/2.log"), "two\n").unwrap();
     std::fs::write(dir.path().join("a.log"), "one\n").unwrap();
     let evs = events(&faultline(&["parse", path_str(dir.path())]));
-    let messages: Vec<_> = evs.iter().map(|e| e["message"].as_str().unwrap().to_string()).collect();
+    let messages: Vec<_> = evs
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(messages, ["one", "two"]);
 }
 
@@ -138,7 +167,9 @@ fn stdin_streams_and_a_quiet_pipe_flushes_the_held_event() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(b"2026-11-20 14:03:12 ERROR held until idle\n").unwrap();
+    stdin
+        .write_all(b"2026-11-20 14:03:12 ERROR held until idle\n")
+        .unwrap();
     stdin.flush().unwrap();
     // The event arrives while stdin is still open: read it with a deadline.
     let mut stdout = child.stdout.take().unwrap();
@@ -149,7 +180,9 @@ fn stdin_streams_and_a_quiet_pipe_flushes_the_held_event() {
         let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
     });
     let deadline = Instant::now() + Duration::from_secs(20);
-    let line = rx.recv_timeout(deadline - Instant::now()).expect("an event before stdin closes");
+    let line = rx
+        .recv_timeout(deadline - Instant::now())
+        .expect("an event before stdin closes");
     assert!(line.contains("held until idle"), "{line}");
     drop(stdin);
     assert!(child.wait().unwrap().success());
@@ -159,5 +192,8 @@ fn stdin_streams_and_a_quiet_pipe_flushes_the_held_event() {
 fn every_subcommand_has_help_with_an_example() {
     let out = faultline(&["parse", "--help"]);
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("Examples:") && help.contains("faultline parse"), "{help}");
+    assert!(
+        help.contains("Examples:") && help.contains("faultline parse"),
+        "{help}"
+    );
 }
