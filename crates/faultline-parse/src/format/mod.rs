@@ -15,6 +15,7 @@
 //! - [`Container`]: Docker `json-file` and CRI wrappers around another format.
 //! - [`Plain`]: the fallback.
 
+mod access;
 mod container;
 mod json;
 mod jul;
@@ -26,6 +27,7 @@ mod registry;
 mod syslog;
 pub mod timestamp;
 
+pub use access::AccessLog;
 pub use container::Container;
 pub use json::Json;
 pub use jul::Jul;

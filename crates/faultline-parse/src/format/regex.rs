@@ -99,6 +99,8 @@ struct Pattern {
     re: Regex,
     roles: [Option<usize>; 7],
     fields: Vec<(usize, String, FieldType)>,
+    /// The message is the rest of the line after the match.
+    message_tail: bool,
 }
 
 /// A compiled declarative format.
@@ -162,17 +164,23 @@ impl RegexFormat {
             return Err(schema("regex must not be an empty list".into()));
         }
         let mut patterns = Vec::with_capacity(sources.len());
+        let message_name = spec.map.message.as_deref().unwrap_or("message");
         for source in &sources {
-            let re = Regex::new(source).map_err(bad_regex)?;
-            patterns.push(
-                Pattern::new(
-                    re,
-                    &spec.map,
-                    &spec.types,
-                    spec.level_from_status.as_deref(),
-                )
-                .map_err(schema)?,
-            );
+            // Validate the regex as written, then run it without a trailing
+            // `(?P<message>.*)$`: the message is the rest of the line, and
+            // capturing it would make the regex engine walk every byte of it.
+            Regex::new(source).map_err(bad_regex)?;
+            let head = message_tail(source, message_name);
+            let re = Regex::new(head.unwrap_or(source)).map_err(bad_regex)?;
+            let pattern = Pattern::new(
+                re,
+                &spec.map,
+                &spec.types,
+                spec.level_from_status.as_deref(),
+                head.is_some(),
+            )
+            .map_err(schema)?;
+            patterns.push(pattern);
         }
         let strftime = match spec.timestamp_format.as_deref() {
             None | Some("auto") => None,
@@ -210,9 +218,13 @@ impl RegexFormat {
             Some(&line[s..e]).filter(|t| !self.is_nil(t))
         };
         let part = |i: Option<usize>| get(i).filter(|t| !t.is_empty());
-        let mut message = p.roles[MESSAGE]
-            .and_then(|i| locs.get(i))
-            .map_or("", |(s, e)| &line[s..e]);
+        let mut message = if p.message_tail {
+            locs.get(0).map_or("", |(_, end)| &line[end..])
+        } else {
+            p.roles[MESSAGE]
+                .and_then(|i| locs.get(i))
+                .map_or("", |(s, e)| &line[s..e])
+        };
         let mut event = Event::default();
         if self.message_pairs {
             message = split_pairs(message, &mut event);
@@ -262,6 +274,7 @@ impl Pattern {
         map: &Mapping,
         types: &BTreeMap<String, FieldType>,
         status: Option<&str>,
+        message_tail: bool,
     ) -> Result<Pattern, String> {
         let index = |name: &str| re.capture_names().position(|n| n == Some(name));
         let wanted = [
@@ -282,7 +295,7 @@ impl Pattern {
                 ));
             }
         }
-        if roles[MESSAGE].is_none() {
+        if roles[MESSAGE].is_none() && !message_tail {
             return Err(format!(
                 "regex {:?} has no `message` capture (or the one map.message names)",
                 re.as_str()
@@ -308,6 +321,7 @@ impl Pattern {
             re,
             roles,
             fields,
+            message_tail,
         })
     }
 
@@ -346,6 +360,27 @@ impl LineFormat for RegexFormat {
             .iter()
             .find_map(|p| p.matches(line, |locs| self.build(p, locs, line, ctx)))
     }
+}
+
+/// The regex without its trailing `(?P<NAME>.*)$`, when it ends so and has no
+/// top-level alternation (which would make the tail belong to one branch only).
+fn message_tail<'a>(source: &'a str, name: &str) -> Option<&'a str> {
+    let head = source.strip_suffix(&format!("(?P<{name}>.*)$"))?;
+    let (mut depth, mut in_class, mut escaped) = (0i32, false, false);
+    for b in head.bytes() {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' => escaped = true,
+            b'[' if !in_class => in_class = true,
+            b']' if in_class => in_class = false,
+            _ if in_class => {}
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b'|' if depth == 0 => return None,
+            _ => {}
+        }
+    }
+    (depth == 0).then_some(head)
 }
 
 fn typed(text: &str, kind: FieldType) -> Value {
@@ -394,6 +429,26 @@ fn split_pairs<'a>(message: &'a str, event: &mut Event) -> &'a str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_trailing_message_capture_is_cut_only_outside_alternations() {
+        assert_eq!(
+            super::message_tail(r"^(?P<ts>\S+) (?P<message>.*)$", "message"),
+            Some(r"^(?P<ts>\S+) ")
+        );
+        assert_eq!(
+            super::message_tail(r"^a|b (?P<message>.*)$", "message"),
+            None
+        );
+        assert_eq!(
+            super::message_tail(r"^(?:a|b) [|(] (?P<message>.*)$", "message"),
+            Some(r"^(?:a|b) [|(] ")
+        );
+        assert_eq!(
+            super::message_tail(r"^(?P<message>.*) end$", "message"),
+            None
+        );
+    }
+
     use super::*;
 
     fn format(toml: &str) -> Result<RegexFormat, FormatError> {

@@ -13,7 +13,9 @@
 //! 4. `jul`, then `syslog`;
 //! 5. `logfmt` last of all: many formats carry `key=value` pairs inside.
 
-use super::{Container, FormatError, Json, Jul, LineFormat, Logfmt, RegexFormat, Syslog};
+use super::{
+    AccessLog, Container, FormatError, Json, Jul, LineFormat, Logfmt, RegexFormat, Syslog,
+};
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
@@ -69,7 +71,10 @@ static BUILTIN: LazyLock<Vec<Arc<dyn LineFormat>>> = LazyLock::new(|| {
         let origin = format!("parsers/{file}");
         // The built-in files are part of the source; a test compiles each.
         let format = RegexFormat::from_toml(text, &origin).expect("built-in parsers compile");
-        inner.push(Arc::new(format));
+        match AccessLog::wrap(format) {
+            Ok(access) => inner.push(Arc::new(access)),
+            Err(format) => inner.push(Arc::new(format)),
+        }
     }
     inner.extend([
         Arc::new(Jul) as Arc<dyn LineFormat>,
