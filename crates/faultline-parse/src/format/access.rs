@@ -10,6 +10,7 @@
 use super::{Context, LineFormat, RegexFormat, level_of_status, timestamp};
 use faultline_event::{Event, Flag};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Which columns may follow the combined layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,15 +29,15 @@ pub struct AccessLog {
 }
 
 impl AccessLog {
-    /// Wraps the declarative format of the same name, when it is one of the two
-    /// layouts the scanner knows.
-    pub fn wrap(spec: RegexFormat) -> Result<AccessLog, RegexFormat> {
+    /// The declarative format, with the scanner in front when it is one of
+    /// the two layouts the scanner knows.
+    pub fn wrap(spec: RegexFormat) -> Arc<dyn LineFormat> {
         let tail = match spec.name() {
             "nginx_access" => Tail::Nginx,
             "apache_access" => Tail::Apache,
-            _ => return Err(spec),
+            _ => return Arc::new(spec),
         };
-        Ok(AccessLog { spec, tail })
+        Arc::new(AccessLog { spec, tail })
     }
 }
 
@@ -312,13 +313,13 @@ mod tests {
     use crate::format::BUILTIN_PARSERS;
     use proptest::prelude::*;
 
-    fn formats(name: &str) -> (AccessLog, RegexFormat) {
+    fn formats(name: &str) -> (Arc<dyn LineFormat>, RegexFormat) {
         let text = BUILTIN_PARSERS
             .iter()
             .find(|(file, _)| *file == format!("{name}.toml"))
             .unwrap()
             .1;
-        let fast = AccessLog::wrap(RegexFormat::from_toml(text, name).unwrap()).unwrap();
+        let fast = AccessLog::wrap(RegexFormat::from_toml(text, name).unwrap());
         (fast, RegexFormat::from_toml(text, name).unwrap())
     }
 

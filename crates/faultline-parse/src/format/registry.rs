@@ -71,10 +71,7 @@ static BUILTIN: LazyLock<Vec<Arc<dyn LineFormat>>> = LazyLock::new(|| {
         let origin = format!("parsers/{file}");
         // The built-in files are part of the source; a test compiles each.
         let format = RegexFormat::from_toml(text, &origin).expect("built-in parsers compile");
-        match AccessLog::wrap(format) {
-            Ok(access) => inner.push(Arc::new(access)),
-            Err(format) => inner.push(Arc::new(format)),
-        }
+        inner.push(AccessLog::wrap(format));
     }
     inner.extend([
         Arc::new(Jul) as Arc<dyn LineFormat>,
