@@ -8,6 +8,10 @@ use faultline_parse::format::{Context, Registry};
 use faultline_parse::{Options, Parser};
 use std::hint::black_box;
 
+/// The binary's allocator, so the figures are the binary's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CORPUS_BYTES: usize = 16 << 20;
 
 fn parser() -> Parser {
@@ -64,5 +68,34 @@ fn per_format(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, per_format);
+/// Reference points: what the JSON decoder and the line splitter alone cost,
+/// so the parse figures can be read against a floor.
+fn baselines(c: &mut Criterion) {
+    let corpora = mixed(CORPUS_BYTES);
+    let (_, json) = &corpora[0];
+    let mut group = c.benchmark_group("baseline");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(json.len() as u64));
+    group.bench_function("serde_json_to_map", |b| {
+        b.iter(|| {
+            json.split(|&b| b == b'\n')
+                .filter(|l| !l.is_empty())
+                .filter_map(|l| {
+                    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(l).ok()
+                })
+                .count()
+        })
+    });
+    group.bench_function("split_lines", |b| {
+        b.iter(|| {
+            let mut splitter = faultline_parse::lines::LineSplitter::new(1 << 20);
+            let mut n = 0usize;
+            splitter.push(json, |l| n += l.bytes.len());
+            n
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, per_format, baselines);
 criterion_main!(benches);

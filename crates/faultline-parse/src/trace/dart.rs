@@ -158,9 +158,9 @@ fn strip_prefix(line: &str) -> &str {
     }
     let b = line.as_bytes();
     let android = b.len() > 9 && b[1] == b'/' && &b[2..9] == b"flutter";
-    match line.find("): ") {
-        Some(p) if android => &line[p + 3..],
-        _ => line,
+    match android.then(|| line.find("): ")).flatten() {
+        Some(p) => &line[p + 3..],
+        None => line,
     }
 }
 

@@ -36,10 +36,6 @@ const THROWABLE_SUFFIXES: &[&str] = &["Exception", "Error", "Throwable", "Failur
 
 /// `at [loader/][module@version/]pkg.Class.method(Location)`, with log4j2's
 /// optional ` ~[jar:version]` packaging suffix.
-static FRAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^at\s+(?P<name>[^\s()]+)\((?P<loc>[^()]*)\)(?:\s.*)?$").expect("frame regex")
-});
-
 /// `... 12 more` and logback's `... 3 common frames omitted`.
 static OMITTED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\.\.\. (?P<n>\d+) (?:more|common frames omitted)\s*$").expect("omitted regex")
@@ -158,7 +154,7 @@ struct JavaMachine {
 impl Machine for JavaMachine {
     fn step(&mut self, line: &str) -> Step {
         let trimmed = line.trim_start();
-        if FRAME.is_match(trimmed) || OMITTED.is_match(trimmed) {
+        if split_frame(trimmed).is_some() || OMITTED.is_match(trimmed) {
             self.in_frames = true;
             return Step::Continue;
         }
@@ -255,13 +251,13 @@ fn build_chain(mut sections: Vec<Section>) -> Exception {
 
 /// Parses `at pkg.Class.method(File.java:12)` (trimmed).
 fn parse_frame(trimmed: &str) -> Option<Frame> {
-    let caps = FRAME.captures(trimmed)?;
-    let name = strip_module(caps.name("name")?.as_str());
+    let (name, location) = split_frame(trimmed)?;
+    let name = strip_module(name);
     let (module, function) = match name.rsplit_once('.') {
         Some((module, function)) => (Some(module.to_string()), function),
         None => (None, name),
     };
-    let (file, line) = parse_location(caps.name("loc")?.as_str());
+    let (file, line) = parse_location(location);
     Some(Frame {
         function: Some(function.to_string()),
         module,
@@ -269,6 +265,28 @@ fn parse_frame(trimmed: &str) -> Option<Frame> {
         line,
         ..Frame::default()
     })
+}
+
+/// Splits `at NAME(LOCATION)` (optionally followed by whitespace and more,
+/// such as log4j's `~[app.jar:1.2]`) into the name and the location. Read by
+/// hand: it runs on every frame line.
+fn split_frame(trimmed: &str) -> Option<(&str, &str)> {
+    let rest = trimmed.strip_prefix("at")?;
+    let name_and_rest = rest.trim_start();
+    if name_and_rest.len() == rest.len() {
+        return None;
+    }
+    let open = name_and_rest.find('(')?;
+    let name = &name_and_rest[..open];
+    if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == ')') {
+        return None;
+    }
+    let after = &name_and_rest[open + 1..];
+    let close = after.find(')')?;
+    let location = &after[..close];
+    let tail = &after[close + 1..];
+    let tail_ok = tail.is_empty() || tail.starts_with(char::is_whitespace);
+    (!location.contains('(') && tail_ok).then_some((name, location))
 }
 
 /// Drops a class-loader or module prefix (`app//`, `java.base/`,
@@ -301,6 +319,26 @@ fn parse_location(loc: &str) -> (Option<String>, Option<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frame_lines_split_by_hand() {
+        let cases = [
+            ("at a.B.c(B.java:1)", Some(("a.B.c", "B.java:1"))),
+            (
+                "at a.B.c(B.java:1) ~[app.jar:1.2]",
+                Some(("a.B.c", "B.java:1")),
+            ),
+            ("at  a.B.c(Native Method)", Some(("a.B.c", "Native Method"))),
+            ("at a.B.c(B.java:1)x", None),
+            ("at a.B.c(B(java:1)", None),
+            ("at(B.java:1)", None),
+            ("attic.B.c(B.java:1)", None),
+            ("at a.B.c", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(split_frame(line), want, "{line}");
+        }
+    }
 
     /// Feeds `lines` after their first to a fresh machine and returns the
     /// lines the trace keeps, as the assembler would.
