@@ -1,58 +1,71 @@
 //! Where each ecosystem keeps its libraries: the default in-app rules.
 
-/// Path fragments that mean "an installed library" in any language.
-#[rustfmt::skip]
-const LIBRARY_PATHS: &[&str] = &[
-    "/site-packages/",
-    "/dist-packages/",
-    "node_modules/",
-    "/vendor/",
-    "/pkg/mod/",
-    "/gems/",
-    "/vendor/bundle/",
-    "/rustc/",
-    "/.cargo/registry/",
-    "/cargo/registry/",
-    "/cargo/git/",
-    "/.pub-cache/",
-];
-
+/// True when a path runs through a folder where some ecosystem installs
+/// libraries: `site-packages`, `dist-packages`, `node_modules`, `vendor`,
+/// `gems`, Go's `pkg/mod`, Rust's `rustc` sources and cargo registry,
+/// Dart's `.pub-cache`. Compares whole segments, so `/srv/vendors/` is not one.
 pub(super) fn is_library_path(file: &str) -> bool {
-    LIBRARY_PATHS.iter().any(|p| file.contains(p))
+    let mut prev = "";
+    for seg in file.split('/') {
+        match seg {
+            "site-packages" | "dist-packages" | "node_modules" | "vendor" | "gems" | "rustc"
+            | ".pub-cache" => return true,
+            "mod" if prev == "pkg" => return true,
+            "registry" | "git" if prev == ".cargo" || prev == "cargo" => return true,
+            _ => {}
+        }
+        prev = seg;
+    }
+    false
 }
 
-/// True when `name` is `prefix`, or starts with it followed by a separator
-/// (`prefix` itself ends in one when it must).
+/// True when `name` starts with one of `prefixes`.
 fn has_prefix(name: &str, prefixes: &[&str]) -> bool {
     prefixes.iter().any(|p| name.starts_with(p))
 }
 
+/// JVM packages that are libraries as a whole, by their first segment.
 #[rustfmt::skip]
-const JAVA_LIBS: &[&str] = &[
-    "java.", "javax.", "jakarta.", "jdk.", "sun.", "com.sun.", "kotlin.", "kotlinx.", "scala.",
-    "akka.", "groovy.", "org.codehaus.groovy.", "org.springframework.", "org.apache.",
-    "org.eclipse.", "io.netty.", "org.hibernate.", "com.zaxxer.", "com.fasterxml.", "io.lettuce.",
-    "io.micrometer.", "reactor.", "io.reactivex.", "org.reactivestreams.", "org.postgresql.",
-    "com.mysql.", "org.mariadb.", "oracle.", "org.h2.", "org.junit.", "junit.", "org.testng.",
-    "org.slf4j.", "ch.qos.logback.", "com.google.", "io.grpc.", "okhttp3.", "okio.", "retrofit2.",
-    "feign.", "io.undertow.", "org.glassfish.", "org.jboss.", "io.vertx.", "io.quarkus.",
-    "io.micronaut.", "net.bytebuddy.", "org.mockito.", "org.aspectj.", "com.amazonaws.",
-    "software.amazon.", "io.opentelemetry.", "org.jooq.", "org.flywaydb.", "liquibase.",
-    "com.netflix.", "io.github.resilience4j.", "org.thymeleaf.", "freemarker.", "io.dropwizard.",
-    "com.codahale.", "io.swagger.", "org.yaml.", "com.squareup.", "org.elasticsearch.",
-    "redis.clients.", "com.mongodb.", "org.mongodb.", "com.datastax.", "org.quartz.",
-    "io.temporal.", "org.mybatis.", "org.jdbi.", "com.hazelcast.", "org.ehcache.", "javassist.",
-    "org.gradle.", "worker.org.gradle.", "io.ktor.", "io.projectreactor.", "com.github.benmanes.",
+const JAVA_ROOTS: &[&str] = &[
+    "java", "javax", "jakarta", "jdk", "sun", "kotlin", "kotlinx", "scala", "akka", "groovy",
+    "reactor", "oracle", "junit", "okhttp3", "okio", "retrofit2", "feign", "liquibase",
+    "freemarker", "javassist", "lombok", "brave", "zipkin2",
+];
+
+/// JVM library organisations, by their first two segments.
+#[rustfmt::skip]
+const JAVA_ORGS: &[&str] = &[
+    "com.sun", "org.springframework", "org.apache", "org.eclipse", "io.netty", "org.hibernate",
+    "com.zaxxer", "com.fasterxml", "io.lettuce", "io.micrometer", "io.reactivex",
+    "org.reactivestreams", "org.postgresql", "com.mysql", "org.mariadb", "org.h2", "org.junit",
+    "org.testng", "org.slf4j", "ch.qos", "com.google", "io.grpc", "io.undertow", "org.glassfish",
+    "org.jboss", "io.vertx", "io.quarkus", "io.micronaut", "net.bytebuddy", "org.mockito",
+    "org.aspectj", "com.amazonaws", "software.amazon", "io.opentelemetry", "org.jooq",
+    "org.flywaydb", "com.netflix", "org.thymeleaf", "io.dropwizard", "com.codahale", "io.swagger",
+    "org.yaml", "com.squareup", "org.elasticsearch", "redis.clients", "com.mongodb", "org.mongodb",
+    "com.datastax", "org.quartz", "io.temporal", "org.mybatis", "org.jdbi", "com.hazelcast",
+    "org.ehcache", "org.gradle", "io.ktor", "io.projectreactor", "org.codehaus",
 ];
 
 pub(super) fn java(module: &str) -> bool {
-    !(module.is_empty()
-        || has_prefix(module, JAVA_LIBS)
-        || module.contains("$$")
-        || module.contains("$Proxy")
-        || module.contains("$HibernateProxy")
-        || module.contains("$ByteBuddy")
-        || module.contains("$MockitoMock"))
+    if module.is_empty() {
+        return false;
+    }
+    if module.contains('$')
+        && (module.contains("$$")
+            || module.contains("$Proxy")
+            || module.contains("$HibernateProxy")
+            || module.contains("$ByteBuddy")
+            || module.contains("$MockitoMock"))
+    {
+        return false;
+    }
+    let root = module.split('.').next().unwrap_or(module);
+    let org = match module.match_indices('.').nth(1) {
+        Some((at, _)) => &module[..at],
+        None => module,
+    };
+    !(JAVA_ROOTS.contains(&root) || JAVA_ORGS.contains(&org))
 }
 
 #[rustfmt::skip]
@@ -140,10 +153,10 @@ pub(super) fn node(file: &str) -> bool {
 
 #[rustfmt::skip]
 const RUBY_LIBS: &[&str] = &[
-    "ActiveSupport::", "ActiveRecord::", "ActiveModel::", "ActiveJob::", "ActionController::",
-    "ActionDispatch::", "ActionView::", "ActionCable::", "ActionMailer::", "AbstractController::",
-    "Rails::", "Rack::", "Sidekiq::", "Puma::", "Sinatra::", "Grape::", "Devise::", "Warden::",
-    "Net::", "Bundler::", "Gem::", "Rake::", "RSpec::", "Minitest::", "Sequel::", "Faraday::",
+    "ActiveSupport", "ActiveRecord", "ActiveModel", "ActiveJob", "ActionController",
+    "ActionDispatch", "ActionView", "ActionCable", "ActionMailer", "AbstractController",
+    "Rails", "Rack", "Sidekiq", "Puma", "Sinatra", "Grape", "Devise", "Warden",
+    "Net", "Bundler", "Gem", "Rake", "RSpec", "Minitest", "Sequel", "Faraday",
     // core and standard library classes, which Ruby 3.4 prints at the caller's location
     "Array", "Hash", "Integer", "String", "Kernel", "Enumerable", "Enumerator", "Object",
     "BasicObject", "Class", "Module", "Proc", "Method", "IO", "File", "Dir", "TCPSocket",
@@ -165,22 +178,18 @@ pub(super) fn ruby(module: &str, file: &str) -> bool {
     {
         return false; // Rails' backtrace cleaner: `actionpack (7.1.2) lib/…`
     }
-    !RUBY_LIBS.iter().any(|lib| {
-        let lib = lib.trim_end_matches("::");
-        module
-            .strip_prefix(lib)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
-    })
+    let root = module.split("::").next().unwrap_or(module);
+    !RUBY_LIBS.contains(&root)
 }
 
 #[rustfmt::skip]
 const DOTNET_LIBS: &[&str] = &[
-    "System.", "Microsoft.", "Windows.", "Npgsql", "Dapper", "Newtonsoft.", "Polly", "Grpc.",
-    "Google.Protobuf", "StackExchange.", "MediatR", "Serilog", "NLog", "log4net", "AutoMapper",
-    "Castle.", "Xunit", "NUnit", "FluentValidation", "MassTransit", "Hangfire", "RabbitMQ.",
-    "Confluent.", "Amazon.", "Azure.", "MySql.", "MySqlConnector", "Oracle.", "Swashbuckle",
-    "Autofac", "Quartz", "Refit", "RestSharp", "Moq", "Elasticsearch", "Nest.", "Mono.",
-    "Pomelo.", "Orleans", "Dapr", "Humanizer",
+    "System", "Microsoft", "Windows", "Npgsql", "Dapper", "Newtonsoft", "Polly", "Grpc",
+    "Google", "StackExchange", "MediatR", "Serilog", "NLog", "log4net", "AutoMapper",
+    "Castle", "Xunit", "NUnit", "FluentValidation", "MassTransit", "Hangfire", "RabbitMQ",
+    "Confluent", "Amazon", "Azure", "MySql", "MySqlConnector", "Oracle", "Swashbuckle",
+    "Autofac", "Quartz", "Refit", "RestSharp", "Moq", "Elasticsearch", "Nest", "Mono",
+    "Pomelo", "Orleans", "Dapr", "Humanizer",
 ];
 
 pub(super) fn dotnet(module: &str, function: Option<&str>) -> bool {
@@ -188,14 +197,15 @@ pub(super) fn dotnet(module: &str, function: Option<&str>) -> bool {
     if module.is_empty() {
         return !function.starts_with("lambda_method") && !function.is_empty();
     }
-    module != "System" && !has_prefix(module, DOTNET_LIBS)
+    let root = module.split('.').next().unwrap_or(module);
+    !DOTNET_LIBS.contains(&root)
 }
 
 #[rustfmt::skip]
 const PHP_LIBS: &[&str] = &[
-    "Illuminate\\", "Symfony\\", "Laravel\\", "Slim\\", "Doctrine\\", "GuzzleHttp\\",
-    "Monolog\\", "PHPUnit\\", "Psr\\", "Laminas\\", "Zend\\", "Composer\\", "Predis\\",
-    "League\\", "Carbon\\", "Twig\\", "Livewire\\", "Nyholm\\",
+    "Illuminate", "Symfony", "Laravel", "Slim", "Doctrine", "GuzzleHttp",
+    "Monolog", "PHPUnit", "Psr", "Laminas", "Zend", "Composer", "Predis",
+    "League", "Carbon", "Twig", "Livewire", "Nyholm",
 ];
 
 #[rustfmt::skip]
@@ -211,7 +221,8 @@ pub(super) fn php(module: &str, file: &str) -> bool {
     if file.is_empty() || PHP_BUILTIN_CLASSES.contains(&module) {
         return false;
     }
-    !has_prefix(module, PHP_LIBS)
+    let root = module.split('\\').next().unwrap_or(module);
+    !PHP_LIBS.contains(&root)
 }
 
 #[rustfmt::skip]
