@@ -52,6 +52,22 @@ fn truncate(mut text: String) -> String {
 /// event not fingerprinted yet; falls back to the crash site when no frame is
 /// in-app. `None` without frames.
 pub fn culprit(event: &Event) -> Option<String> {
+    let (lang, frame) = culprit_frame(event)?;
+    Some(display(lang, frame))
+}
+
+/// The module (or, where the language has none, the file) of the culprit
+/// frame, normalised as for grouping: what weak areas are rolled up by.
+pub fn culprit_module(event: &Event) -> Option<String> {
+    let (lang, frame) = culprit_frame(event)?;
+    let mut key = String::new();
+    normalize::frame_key(lang, frame, &mut key);
+    let module = key.split_once(KEY_SEP).map_or(key.as_str(), |(m, _)| m);
+    (!module.is_empty()).then(|| module.to_string())
+}
+
+/// The frame [`culprit`] names, with the event's language.
+fn culprit_frame(event: &Event) -> Option<(Lang, &Frame)> {
     let exc = event.exception.as_ref()?;
     let lang = Lang::of(event);
     let marked = exc
@@ -68,7 +84,7 @@ pub fn culprit(event: &Event) -> Option<String> {
         .rev()
         .find_map(|e| e.frames.iter().rev().find(|f| in_app(f)))
         .or_else(|| exc.frames.last())?;
-    Some(display(lang, frame))
+    Some((lang, frame))
 }
 
 /// One frame for people to read.

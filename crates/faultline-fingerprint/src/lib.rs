@@ -55,6 +55,6 @@ pub mod inapp;
 pub mod normalize;
 pub mod rules;
 
-pub use display::{culprit, title};
+pub use display::{culprit, culprit_module, title};
 pub use fingerprinter::{Basis, Config, ConfigError, Decision, FINGERPRINT_VERSION, Fingerprinter};
 pub use rules::RuleConfig;

@@ -25,13 +25,15 @@ pub struct WeakAreas {
 
 impl Groups {
     /// Rolls the groups up by culprit module and by service. A group seen in
-    /// several services counts fully in each.
+    /// several services counts fully in each; a group with no module (a
+    /// message with no logger) counts only for its services.
     pub fn weak_areas(&self) -> WeakAreas {
         let mut modules: HashMap<&str, (u64, u64)> = HashMap::new();
         let mut services: HashMap<&str, (u64, u64)> = HashMap::new();
         for group in self.all() {
-            let module = group.module.as_deref().unwrap_or("(no in-app frame)");
-            add(&mut modules, module, group.count);
+            if let Some(module) = group.module.as_deref() {
+                add(&mut modules, module, group.count);
+            }
             for service in &group.services {
                 add(&mut services, service, group.count);
             }

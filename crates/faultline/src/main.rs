@@ -26,5 +26,6 @@ fn main() -> ExitCode {
 fn run(args: cli::Cli) -> anyhow::Result<ExitCode> {
     match args.command {
         cli::Command::Parse(parse) => cmd::parse::run(parse),
+        cli::Command::Analyze(analyze) => cmd::analyze::run(analyze),
     }
 }

@@ -1,6 +1,6 @@
 //! `faultline parse`: files in, one JSON event per line out.
 
-use crate::cli::ParseArgs;
+use crate::cli::{InputArgs, ParseArgs};
 use crate::input::{self, Feed, Input};
 use anyhow::Context as _;
 use chrono::Datelike;
@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 pub fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
-    let parser = build_parser(&args)?;
+    let parser = build_parser(&args.input)?;
     if args.list_formats {
         for name in parser.registry().names() {
             println!("{name}");
@@ -25,7 +25,7 @@ pub fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
     for err in errors {
         eprintln!("faultline: {err:#}");
     }
-    let idle = Duration::from_millis(args.flush_timeout_ms);
+    let idle = Duration::from_millis(args.input.flush_timeout_ms);
     let mut out = BufWriter::with_capacity(256 * 1024, io::stdout().lock());
     for input in &inputs {
         match parse_one(&parser, input, idle, &mut out) {
@@ -50,7 +50,7 @@ pub fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
 
 /// Builds the parser the flags describe; every mistake in them is reported
 /// here, before any input is read.
-pub fn build_parser(args: &ParseArgs) -> anyhow::Result<Parser> {
+pub fn build_parser(args: &InputArgs) -> anyhow::Result<Parser> {
     let mut registry = Registry::builtin();
     if let Some(dir) = &args.parsers {
         registry
@@ -78,46 +78,64 @@ fn parse_one(
     idle: Duration,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
+    let stdin = input == &Input::Stdin;
+    read_input(parser, input, idle, &mut |events| {
+        write_events(out, events)?;
+        if stdin { out.flush() } else { Ok(()) }
+    })
+    .map(|_| ())
+}
+
+/// What reading one input came to.
+#[derive(Debug, Default)]
+pub struct InputOutcome {
+    pub bytes: u64,
+}
+
+/// Reads one input through a parse session, handing completed events to
+/// `sink` as they come (it drains the vector). Damage is reported on stderr;
+/// a binary file is skipped with a note. A read error comes back after every
+/// event read before it was handed on.
+pub fn read_input(
+    parser: &Parser,
+    input: &Input,
+    idle: Duration,
+    sink: &mut dyn FnMut(&mut Vec<Event>) -> io::Result<()>,
+) -> anyhow::Result<InputOutcome> {
     let name = input.name();
     let mut session = parser.session(Some(&name));
     let mut events: Vec<Event> = Vec::new();
     let mut bytes = 0u64;
     let mut binary = false;
-    let mut write_error: Option<io::Error> = None;
+    let mut sink_error: Option<io::Error> = None;
     let read = input::read(input, idle, &mut |feed| {
-        if binary || write_error.is_some() {
+        if binary || sink_error.is_some() {
             return;
         }
         match feed {
             Feed::Data(chunk) => {
                 if bytes == 0 && input != &Input::Stdin && input::looks_binary(chunk) {
                     binary = true;
+                    return;
                 }
                 bytes += chunk.len() as u64;
-                if !binary {
-                    session.feed(chunk, &mut events);
-                }
+                session.feed(chunk, &mut events);
             }
             Feed::Idle => session.flush(&mut events),
         }
-        let written = write_events(out, &mut events);
-        let flushed = written.and_then(|()| match input {
-            Input::Stdin => out.flush(),
-            Input::File(_) => Ok(()),
-        });
-        write_error = flushed.err();
+        sink_error = sink(&mut events).err();
     });
-    if let Some(err) = write_error {
+    if let Some(err) = sink_error {
         return Err(err).context("writing output");
     }
     if binary {
         eprintln!("faultline: {name}: looks like a binary file, skipped");
-        return read;
+        return read.map(|()| InputOutcome::default());
     }
     let (stats, format) = session.finish(&mut events);
-    write_events(out, &mut events).context("writing output")?;
+    sink(&mut events).context("writing output")?;
     report(&name, bytes, &stats, &format);
-    read
+    read.map(|()| InputOutcome { bytes })
 }
 
 fn write_events(out: &mut impl Write, events: &mut Vec<Event>) -> io::Result<()> {
@@ -129,7 +147,7 @@ fn write_events(out: &mut impl Write, events: &mut Vec<Event>) -> io::Result<()>
 }
 
 /// Tells stderr what was damaged or left out, so nothing is lost silently.
-fn report(name: &str, bytes: u64, stats: &Stats, format: &str) {
+pub fn report(name: &str, bytes: u64, stats: &Stats, format: &str) {
     if bytes == 0 {
         eprintln!("faultline: {name}: empty input");
         return;
@@ -159,7 +177,7 @@ fn report(name: &str, bytes: u64, stats: &Stats, format: &str) {
     }
 }
 
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain()
         .filter_map(|e| e.downcast_ref::<io::Error>())
         .any(|e| e.kind() == io::ErrorKind::BrokenPipe)

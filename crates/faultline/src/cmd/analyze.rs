@@ -1,0 +1,249 @@
+//! `faultline analyze`: parse, fingerprint, group and rank in one process —
+//! the embedded default, with no server to set up.
+//!
+//! Files are parsed in parallel (rayon, one session per file, so lines never
+//! join across files); their events flow through a bounded channel to this
+//! thread, which fingerprints the errors and warnings in arrival order (the
+//! template miner is stateful) and counts them into groups.
+
+use super::parse::{build_parser, read_input};
+use crate::cli::AnalyzeArgs;
+use crate::input::{self, Input};
+use anyhow::Context as _;
+use faultline_event::{Event, Level};
+use faultline_fingerprint::template::TemplateMiner;
+use faultline_fingerprint::{Config, Fingerprinter, culprit, culprit_module, title};
+use faultline_report::{GroupInfo, Groups, Totals, render_json, render_text};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Inputs at least this large get a progress bar (on a terminal).
+const PROGRESS_BYTES: u64 = 64 << 20;
+const TEMPLATES_FILE: &str = "templates.json";
+
+pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let parser = build_parser(&args.input)?;
+    let config = load_config(args.config.as_deref())?;
+    let miner = load_miner(args.data.as_deref())?;
+    let mut fingerprinter = Fingerprinter::with_miner(config, miner).context("--config")?;
+    let (inputs, errors) = input::expand(&args.inputs);
+    let mut failed = !errors.is_empty();
+    for err in errors {
+        eprintln!("faultline: {err:#}");
+    }
+    let progress = progress_bar(&inputs);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+        .context("starting worker threads")?;
+    let idle = Duration::from_millis(args.input.flush_timeout_ms);
+    let (tx, rx) = mpsc::sync_channel::<Vec<Event>>(64);
+    let mut totals = Totals::default();
+    let mut groups = Groups::default();
+    let outcomes = std::thread::scope(|scope| {
+        let workers = scope.spawn(|| {
+            pool.install(|| {
+                inputs
+                    .par_iter()
+                    .map_with(tx, |tx, input| {
+                        let service = args.service.clone().or_else(|| service_of(input));
+                        let outcome = read_input(&parser, input, idle, &mut |events| {
+                            progress.inc(0);
+                            send(tx, events, service.as_deref())
+                        });
+                        progress.inc(input_size(input));
+                        outcome
+                    })
+                    .collect::<Vec<_>>()
+            })
+        });
+        for mut batch in rx {
+            for event in &mut batch {
+                observe(&mut fingerprinter, &mut groups, &mut totals, event);
+            }
+        }
+        workers.join()
+    })
+    .map_err(|_| anyhow::anyhow!("a worker thread panicked"))?;
+    progress.finish_and_clear();
+    for outcome in outcomes {
+        match outcome {
+            Ok(outcome) => {
+                totals.files += 1;
+                totals.bytes += outcome.bytes;
+            }
+            Err(err) => {
+                eprintln!("faultline: {err:#}");
+                failed = true;
+            }
+        }
+    }
+    if let Some(dir) = &args.data {
+        save_miner(dir, fingerprinter.miner())?;
+    }
+    totals.seconds = started.elapsed().as_secs_f64();
+    print(&args, &totals, &groups)?;
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Hands a batch to the aggregator; a closed channel means it is gone.
+fn send(
+    tx: &mpsc::SyncSender<Vec<Event>>,
+    events: &mut Vec<Event>,
+    service: Option<&str>,
+) -> std::io::Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    if let Some(service) = service {
+        for event in events.iter_mut().filter(|e| e.service.is_none()) {
+            event.service = Some(service.to_string());
+        }
+    }
+    tx.send(std::mem::take(events))
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "analysis stopped"))
+}
+
+/// Errors and warnings, and anything carrying an exception, are grouped.
+fn observe(
+    fingerprinter: &mut Fingerprinter,
+    groups: &mut Groups,
+    totals: &mut Totals,
+    event: &mut Event,
+) {
+    totals.events += 1;
+    let grouped = event.exception.is_some() || event.level.is_some_and(Level::is_warning_or_above);
+    if !grouped {
+        return;
+    }
+    totals.grouped_events += 1;
+    let decision = fingerprinter.apply(event);
+    groups.observe(event, || GroupInfo {
+        title: title(event),
+        culprit: culprit(event),
+        module: culprit_module(event).or_else(|| event.logger.clone()),
+        explanation: decision.explanation,
+    });
+}
+
+/// A service name from a file name: `checkout.log.2.gz` → `checkout`.
+fn service_of(input: &Input) -> Option<String> {
+    let Input::File(path) = input else {
+        return None;
+    };
+    let mut name = path.file_name()?.to_str()?;
+    loop {
+        let trimmed = match name.rsplit_once('.') {
+            Some((stem, ext))
+                if matches!(ext, "gz" | "log" | "jsonl" | "json" | "txt" | "out" | "err")
+                    || ext.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                stem
+            }
+            _ => break,
+        };
+        name = trimmed;
+    }
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+fn input_size(input: &Input) -> u64 {
+    match input {
+        Input::File(path) => std::fs::metadata(path).map_or(0, |m| m.len()),
+        Input::Stdin => 0,
+    }
+}
+
+fn progress_bar(inputs: &[Input]) -> ProgressBar {
+    let total: u64 = inputs.iter().map(input_size).sum();
+    if total < PROGRESS_BYTES || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// The `[fingerprint]` table of a config file.
+#[derive(Debug, Default, serde::Deserialize)]
+struct FileConfig {
+    #[serde(default)]
+    fingerprint: Config,
+}
+
+fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+    let Some(path) = path else {
+        return Ok(Config::default());
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("--config {}", path.display()))?;
+    let config: FileConfig =
+        toml::from_str(&text).with_context(|| format!("--config {}", path.display()))?;
+    Ok(config.fingerprint)
+}
+
+fn load_miner(dir: Option<&Path>) -> anyhow::Result<TemplateMiner> {
+    let Some(path) = dir.map(|d| d.join(TEMPLATES_FILE)) else {
+        return Ok(TemplateMiner::new());
+    };
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .with_context(|| format!("{}: not a template file", path.display())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(TemplateMiner::new()),
+        Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Writes the miner's state atomically: a temporary file, then a rename.
+fn save_miner(dir: &Path, miner: &TemplateMiner) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("--data {}", dir.display()))?;
+    let path = dir.join(TEMPLATES_FILE);
+    let temp: PathBuf = dir.join(format!(".{TEMPLATES_FILE}.tmp"));
+    let bytes = serde_json::to_vec(miner).context("encoding templates")?;
+    std::fs::write(&temp, bytes).with_context(|| format!("writing {}", temp.display()))?;
+    std::fs::rename(&temp, &path).with_context(|| format!("writing {}", path.display()))
+}
+
+fn print(args: &AnalyzeArgs, totals: &Totals, groups: &Groups) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        serde_json::to_writer_pretty(&mut out, &render_json(totals, groups))
+            .map_err(std::io::Error::from)
+            .and_then(|()| out.write_all(b"\n"))
+    } else {
+        out.write_all(render_text(totals, groups, args.top).as_bytes())
+    };
+    match written {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_names_come_from_file_names() {
+        let of = |p: &str| service_of(&Input::File(PathBuf::from(p)));
+        assert_eq!(of("/var/log/checkout.log"), Some("checkout".into()));
+        assert_eq!(of("logs/checkout.log.2.gz"), Some("checkout".into()));
+        assert_eq!(of("api.jsonl"), Some("api".into()));
+        assert_eq!(of("gateway-access.log"), Some("gateway-access".into()));
+        assert_eq!(service_of(&Input::Stdin), None);
+    }
+}
