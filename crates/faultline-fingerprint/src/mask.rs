@@ -47,6 +47,7 @@ pub fn mask_into(message: &str, out: &mut String) {
         src: message,
         b: message.as_bytes(),
         i: 0,
+        lit: 0,
         out,
     }
     .run();
@@ -86,44 +87,34 @@ impl Kind {
 
 /// Bytes that end a word on their own. `: / . - _ @ + % \` stay inside
 /// words because addresses, times, paths and ids are made of them.
+const DELIMS: &[u8] = b" \t\n\r,;()[]{}<>\"'`=|!?#*&$";
+
+static IS_DELIM: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < DELIMS.len() {
+        table[DELIMS[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 fn is_delim(c: u8) -> bool {
-    matches!(
-        c,
-        b' ' | b'\t'
-            | b'\n'
-            | b'\r'
-            | b','
-            | b';'
-            | b'('
-            | b')'
-            | b'['
-            | b']'
-            | b'{'
-            | b'}'
-            | b'<'
-            | b'>'
-            | b'"'
-            | b'\''
-            | b'`'
-            | b'='
-            | b'|'
-            | b'!'
-            | b'?'
-            | b'#'
-            | b'*'
-            | b'&'
-            | b'$'
-    )
+    IS_DELIM[c as usize]
 }
 
 fn is_word_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
 
+/// One pass over the message. Literal text is not copied byte by byte: it
+/// stays pending from `lit` and is flushed in one piece before each
+/// placeholder and at the end.
 struct Scanner<'a, 'o> {
     src: &'a str,
     b: &'a [u8],
     i: usize,
+    lit: usize,
     out: &'o mut String,
 }
 
@@ -135,12 +126,29 @@ impl Scanner<'_, '_> {
                 continue;
             }
             if is_delim(c) || (c == b':' && self.b.get(self.i + 1) != Some(&b':')) {
-                self.out.push(c as char);
                 self.i += 1;
                 continue;
             }
             self.word();
         }
+        self.out.push_str(&self.src[self.lit..]);
+    }
+
+    /// Replaces `start..end` with `text`.
+    fn put(&mut self, start: usize, end: usize, text: &str) {
+        self.out.push_str(&self.src[self.lit..start]);
+        self.out.push_str(text);
+        self.lit = end;
+    }
+
+    /// Replaces `start..end` with `kind`'s placeholder; a time right after a
+    /// date (`<ts> <ts>`) joins it.
+    fn emit(&mut self, kind: Kind, start: usize, end: usize) {
+        if kind == Kind::Ts && &self.src[self.lit..start] == " " && self.out.ends_with("<ts>") {
+            self.lit = end;
+            return;
+        }
+        self.put(start, end, kind.placeholder());
     }
 
     /// Masks a quoted string starting at `self.i`; false when the quote is
@@ -154,10 +162,8 @@ impl Scanner<'_, '_> {
             return false;
         };
         let after = end + 1;
-        if self.b.get(after) == Some(&b':') {
-            self.out.push_str(&self.src[start..after]);
-        } else {
-            self.out.push_str("<str>");
+        if self.b.get(after) != Some(&b':') {
+            self.put(start, after, "<str>");
         }
         self.i = after;
         true
@@ -182,71 +188,70 @@ impl Scanner<'_, '_> {
     fn word(&mut self) {
         let start = self.i;
         let after_eq = start > 1 && self.b[start - 1] == b'=' && is_word_byte(self.b[start - 2]);
-        if let Some(end) = url_end(self.b, start) {
-            self.i = end;
-            self.emit(Kind::Url);
-            return;
-        }
+        let mut interesting = after_eq || matches!(self.b[start], b'/' | b'~' | b'\\' | b'.');
+        let mut scheme = false;
         while self.i < self.b.len() && !is_delim(self.b[self.i]) {
+            let c = self.b[self.i];
+            interesting |= c.is_ascii_digit() || c == b'@';
+            scheme |= c == b':' && self.b[self.i + 1..].starts_with(b"//");
             self.i += 1;
         }
-        let word = &self.src[start..self.i];
-        let core = word.trim_end_matches(['.', ':']);
-        if core.is_empty() {
-            self.out.push_str(word);
+        if scheme && let Some(end) = url_end(self.b, start) {
+            self.i = end;
+            self.emit(Kind::Url, start, end);
             return;
         }
-        if core.len() < word.len() {
-            match classify_word(core) {
-                Some(kind) => self.emit(kind),
-                None => self.compound(core, after_eq),
+        let end = self.i;
+        if interesting || (end - start > 2 && self.b[start + 1] == b':') {
+            self.classify(start, end, after_eq);
+        }
+    }
+
+    fn classify(&mut self, start: usize, end: usize, after_eq: bool) {
+        let word = &self.src[start..end];
+        let core_end = start + word.trim_end_matches(['.', ':']).len();
+        if core_end == start {
+            return;
+        }
+        if core_end < end {
+            match classify_word(&self.src[start..core_end]) {
+                Some(kind) => self.emit(kind, start, core_end),
+                None => self.compound(start, core_end, after_eq),
             }
-            self.out.push_str(&word[core.len()..]);
             return;
         }
         match classify_word(word) {
-            Some(Kind::Num) if self.unit_follows() => self.emit(Kind::Dur),
+            Some(Kind::Num) if self.unit_follows() => self.emit(Kind::Dur, start, self.i),
             Some(Kind::Ts) => {
                 self.skip_fraction();
-                self.emit(Kind::Ts);
+                self.emit(Kind::Ts, start, self.i);
             }
-            Some(kind) => self.emit(kind),
-            None => self.compound(word, after_eq),
+            Some(kind) => self.emit(kind, start, end),
+            None => self.compound(start, end, after_eq),
         }
     }
 
     /// A word that is not a variable as a whole: split it at its last `:`
     /// or `@` (`host:8080`, `Foo@1a2b3c4d`), or mask it as a `key=` value.
-    fn compound(&mut self, word: &str, after_eq: bool) {
+    fn compound(&mut self, start: usize, end: usize, after_eq: bool) {
+        let word = &self.src[start..end];
         if let Some(at) = word.rfind([':', '@'])
             && at + 1 < word.len()
         {
-            self.compound_part(&word[..at]);
-            self.out.push_str(&word[at..=at]);
-            self.compound_part(&word[at + 1..]);
-            return;
-        }
-        if after_eq {
-            self.out.push_str("<val>");
-        } else {
-            self.out.push_str(word);
+            self.compound_part(start, start + at);
+            self.compound_part(start + at + 1, end);
+        } else if after_eq {
+            self.put(start, end, "<val>");
         }
     }
 
-    fn compound_part(&mut self, part: &str) {
+    fn compound_part(&mut self, start: usize, end: usize) {
+        let part = &self.src[start..end];
         match classify_word(part) {
-            Some(kind) => self.emit(kind),
-            None if part.contains([':', '@']) => self.compound(part, false),
-            None => self.out.push_str(part),
+            Some(kind) => self.emit(kind, start, end),
+            None if part.contains([':', '@']) => self.compound(start, end, false),
+            None => {}
         }
-    }
-
-    fn emit(&mut self, kind: Kind) {
-        if kind == Kind::Ts && self.out.ends_with("<ts> ") {
-            self.out.pop();
-            return;
-        }
-        self.out.push_str(kind.placeholder());
     }
 
     /// `3000 ms`: a duration unit as the next word turns a number into `<dur>`.

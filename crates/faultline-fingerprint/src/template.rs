@@ -108,7 +108,8 @@ pub struct TemplateMiner {
     by_id: HashMap<u64, usize>,
     /// Token count → tree.
     roots: HashMap<usize, Node>,
-    cache: HashMap<Box<str>, usize>,
+    /// xxh3 of a masked text → (that text, cluster index).
+    cache: HashMap<u64, (Box<str>, usize), BuildU64>,
     scratch: String,
 }
 
@@ -131,7 +132,7 @@ impl TemplateMiner {
             clusters: Vec::new(),
             by_id: HashMap::new(),
             roots: HashMap::new(),
-            cache: HashMap::new(),
+            cache: HashMap::default(),
             scratch: String::new(),
         }
     }
@@ -147,11 +148,12 @@ impl TemplateMiner {
         let mut masked = std::mem::take(&mut self.scratch);
         masked.clear();
         mask_into(message, &mut masked);
-        let index = match self.cache.get(masked.as_str()) {
-            Some(&index) => index,
+        let key = xxhash_rust::xxh3::xxh3_64(masked.as_bytes());
+        let index = match self.cached(key, &masked) {
+            Some(index) => index,
             None => {
                 let index = self.learn(&masked);
-                self.remember(&masked, index);
+                self.remember(key, &masked, index);
                 index
             }
         };
@@ -168,8 +170,9 @@ impl TemplateMiner {
     pub fn find(&self, message: &str) -> Option<TemplateMatch> {
         let mut masked = String::with_capacity(message.len());
         mask_into(message, &mut masked);
-        let index = match self.cache.get(masked.as_str()) {
-            Some(&index) => index,
+        let key = xxhash_rust::xxh3::xxh3_64(masked.as_bytes());
+        let index = match self.cached(key, &masked) {
+            Some(index) => index,
             None => self.best_match(&tokens(&masked))?,
         };
         let cluster = &self.clusters[index];
@@ -207,14 +210,21 @@ impl TemplateMiner {
         self.clusters.is_empty()
     }
 
-    fn remember(&mut self, masked: &str, index: usize) {
+    fn cached(&self, key: u64, masked: &str) -> Option<usize> {
+        match self.cache.get(&key) {
+            Some((text, index)) if **text == *masked => Some(*index),
+            _ => None,
+        }
+    }
+
+    fn remember(&mut self, key: u64, masked: &str, index: usize) {
         if self.config.cache_entries == 0 {
             return;
         }
         if self.cache.len() >= self.config.cache_entries {
             self.cache.clear();
         }
-        self.cache.insert(masked.into(), index);
+        self.cache.insert(key, (masked.into(), index));
     }
 
     /// The slow path: tree lookup, similarity, merge or create.
@@ -347,6 +357,32 @@ impl TemplateMiner {
             node = node.children.entry(key.clone()).or_default();
         }
         node.clusters.push(index);
+    }
+}
+
+/// Hashes the exact-match memory's keys, which are xxh3 hashes already.
+#[derive(Debug, Clone, Copy, Default)]
+struct BuildU64;
+
+#[derive(Debug, Default)]
+struct U64Hasher(u64);
+
+impl std::hash::BuildHasher for BuildU64 {
+    type Hasher = U64Hasher;
+    fn build_hasher(&self) -> U64Hasher {
+        U64Hasher(0)
+    }
+}
+
+impl std::hash::Hasher for U64Hasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
