@@ -1,5 +1,6 @@
 //! End-to-end tests of the `faultline` binary: real files, real processes.
 
+mod config;
 mod parse;
 
 use std::path::Path;
