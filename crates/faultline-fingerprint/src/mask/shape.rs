@@ -41,6 +41,9 @@ pub(super) fn url_end(b: &[u8], start: usize) -> Option<usize> {
 pub(super) fn classify_word(w: &str) -> Option<Kind> {
     let b = w.as_bytes();
     let first = *b.first()?;
+    if first == b'/' && is_ipv4(&b[1..]) {
+        return Some(Kind::Ip);
+    }
     if first == b'/' || first == b'~' || first == b'\\' || (first == b'.' && b.len() > 1) {
         return is_path(b).then_some(Kind::Path);
     }
