@@ -28,17 +28,23 @@
 //!    placeholders go down the `<*>` branch) picks the candidate clusters;
 //! 4. the candidate whose template shares the most tokens, position by
 //!    position, wins if that share reaches [`MinerConfig::similarity`]; its
-//!    template then turns every disagreeing token into `<*>`. Otherwise the
-//!    message starts a new cluster.
+//!    template then turns every disagreeing token into `<*>`;
+//! 5. failing that, a cluster of the same length elsewhere in the tree that
+//!    differs from the message in one token only takes it (a variable word
+//!    among the first tokens, `Started GET …` / `Started POST …`), for
+//!    messages of five tokens or more. Otherwise the message starts a new
+//!    cluster.
 //!
 //! A cluster's id is derived from the text that started it (xxh3 of the
 //! masked tokens), so it never changes as the template generalises, it
 //! survives a save and load (the miner is serde `Serialize`/`Deserialize`),
 //! and two miners fed the same messages assign the same ids.
 
+mod hasher;
 mod saved;
 
 use crate::mask::mask_into;
+use hasher::BuildU64;
 use std::collections::HashMap;
 
 /// The mined-wildcard token.
@@ -357,32 +363,6 @@ impl TemplateMiner {
             node = node.children.entry(key.clone()).or_default();
         }
         node.clusters.push(index);
-    }
-}
-
-/// Hashes the exact-match memory's keys, which are xxh3 hashes already.
-#[derive(Debug, Clone, Copy, Default)]
-struct BuildU64;
-
-#[derive(Debug, Default)]
-struct U64Hasher(u64);
-
-impl std::hash::BuildHasher for BuildU64 {
-    type Hasher = U64Hasher;
-    fn build_hasher(&self) -> U64Hasher {
-        U64Hasher(0)
-    }
-}
-
-impl std::hash::Hasher for U64Hasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 
