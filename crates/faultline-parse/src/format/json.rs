@@ -71,6 +71,14 @@ fn take_first(
     names: &[&str],
     want: fn(&Value) -> bool,
 ) -> Option<(String, Value)> {
+    // Most records carry few of the names: one pass over the keys rules the
+    // list out before any lookup does.
+    if !map
+        .keys()
+        .any(|key| names.iter().any(|name| names_key(name, key)))
+    {
+        return None;
+    }
     for &name in names {
         if map.get(name).is_some_and(want) {
             return map.remove(name).map(|v| (name.to_string(), v));
@@ -90,6 +98,14 @@ fn take_first(
         }
     }
     None
+}
+
+/// Whether looking `name` up may find `key`: the same, or `key` is the outer
+/// part of a dotted name (`log` for `log.level`).
+fn names_key(name: &str, key: &str) -> bool {
+    name.len() >= key.len()
+        && name.starts_with(key)
+        && (name.len() == key.len() || name.as_bytes()[key.len()] == b'.')
 }
 
 fn into_string(value: Value) -> String {

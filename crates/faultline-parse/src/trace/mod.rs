@@ -93,6 +93,11 @@ pub static LANGUAGES: &[&dyn Language] = &[
 
 /// Finds the language whose trace starts at `line`.
 pub fn detect_start(line: &str) -> Option<(&'static dyn Language, Start, Box<dyn Machine>)> {
+    // No grammar's trace starts with a brace: a JSON record carries its trace
+    // in a field, and JSON lines are most lines of the files that have them.
+    if line.starts_with('{') {
+        return None;
+    }
     LANGUAGES
         .iter()
         .find_map(|lang| lang.start(line).map(|(start, m)| (*lang, start, m)))
