@@ -48,6 +48,7 @@ pub fn mask_into(message: &str, out: &mut String) {
         b: message.as_bytes(),
         i: 0,
         lit: 0,
+        searched: [0; 3],
         out,
     }
     .run();
@@ -111,6 +112,13 @@ fn is_word_byte(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
 }
 
+/// Quoted strings longer than this are not masked whole (their words are).
+const MAX_QUOTED_BYTES: usize = 4096;
+
+/// Longer words are not split at `:` and `@`, which keeps the split's
+/// recursion shallow and the scan linear.
+const MAX_COMPOUND_BYTES: usize = 256;
+
 /// One pass over the message. Literal text is not copied byte by byte: it
 /// stays pending from `lit` and is flushed in one piece before each
 /// placeholder and at the end.
@@ -119,6 +127,8 @@ struct Scanner<'a, 'o> {
     b: &'a [u8],
     i: usize,
     lit: usize,
+    /// How far failed searches for `"`, `'` and `` ` `` looked.
+    searched: [usize; 3],
     out: &'o mut String,
 }
 
@@ -173,9 +183,18 @@ impl Scanner<'_, '_> {
         true
     }
 
-    fn closing_quote(&self, q: u8, from: usize) -> Option<usize> {
-        let mut j = from;
-        while j < self.b.len() {
+    /// The closing quote within [`MAX_QUOTED_BYTES`] of `from`. A failed
+    /// search remembers how far it looked, so the next one for the same quote
+    /// starts there: a line full of unmatched quotes stays linear.
+    fn closing_quote(&mut self, q: u8, from: usize) -> Option<usize> {
+        let slot = match q {
+            b'"' => 0,
+            b'\'' => 1,
+            _ => 2,
+        };
+        let limit = self.b.len().min(from.saturating_add(MAX_QUOTED_BYTES));
+        let mut j = from.max(self.searched[slot]);
+        while j < limit {
             let c = self.b[j];
             if c == b'\\' {
                 j += 2;
@@ -186,6 +205,7 @@ impl Scanner<'_, '_> {
             }
             j += 1;
         }
+        self.searched[slot] = limit;
         None
     }
 
@@ -241,6 +261,7 @@ impl Scanner<'_, '_> {
         let word = &self.src[start..end];
         if let Some(at) = word.rfind([':', '@'])
             && at + 1 < word.len()
+            && word.len() <= MAX_COMPOUND_BYTES
         {
             self.compound_part(start, start + at);
             self.compound_part(start + at + 1, end);

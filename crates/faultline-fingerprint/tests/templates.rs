@@ -203,6 +203,18 @@ fn find_does_not_learn() {
     assert_eq!(miner.len(), 1);
 }
 
+/// Unmatched quotes and long `a:b:c…` words once made masking quadratic
+/// and its recursion deep enough to overflow the stack.
+#[test]
+fn pathological_lines_stay_linear() {
+    let quotes = "'a ".repeat(200_000);
+    assert_eq!(mask(&quotes), quotes);
+    let colons = format!("{}1", "a:".repeat(200_000));
+    assert_eq!(mask(&colons), colons);
+    let long_quoted = format!("x='{}' done", "y ".repeat(10_000));
+    assert!(mask(&long_quoted).ends_with("' done"));
+}
+
 fn map_digits(s: &str, f: impl Fn(u8) -> u8) -> String {
     s.chars()
         .map(|c| match c {
