@@ -62,8 +62,8 @@ pub struct MinerConfig {
     /// Children a tree node keeps before further distinct tokens share its
     /// `<*>` branch. Default 100.
     pub max_children: usize,
-    /// Masked texts remembered for the exact-match fast path; the memory is
-    /// cleared when full. Default 65536.
+    /// Masked texts (up to 512 bytes each) remembered for the exact-match
+    /// fast path; the memory is cleared when full. Default 16384.
     pub cache_entries: usize,
 }
 
@@ -73,7 +73,7 @@ impl Default for MinerConfig {
             similarity: 0.5,
             prefix_tokens: 2,
             max_children: 100,
-            cache_entries: 65_536,
+            cache_entries: 16_384,
         }
     }
 }
@@ -224,7 +224,7 @@ impl TemplateMiner {
     }
 
     fn remember(&mut self, key: u64, masked: &str, index: usize) {
-        if self.config.cache_entries == 0 {
+        if self.config.cache_entries == 0 || masked.len() > MAX_REMEMBERED_BYTES {
             return;
         }
         if self.cache.len() >= self.config.cache_entries {
@@ -365,6 +365,10 @@ impl TemplateMiner {
         node.clusters.push(index);
     }
 }
+
+/// Longer masked texts are not remembered, which bounds the memory at
+/// `cache_entries` × 512 bytes (8 MiB by default).
+const MAX_REMEMBERED_BYTES: usize = 512;
 
 /// Messages shorter than this never join a cluster outside their own
 /// tree leaf: in `Connection opened <ip>` one word is the whole statement.
