@@ -277,7 +277,8 @@ impl TemplateMiner {
     /// there (`Started GET …`, `Container billing in pod …`) would start a
     /// cluster per value. So when the message's own leaf has no match, a
     /// cluster of the same length elsewhere in the tree may take it if the
-    /// two differ in one token only and the message has at least
+    /// two differ in one token only, the usual similarity holds and the
+    /// message has at least
     /// [`NEAR_MISS_MIN_TOKENS`] tokens.
     fn near_miss(&self, tokens: &[&str]) -> Option<(f64, usize, usize)> {
         if tokens.len() < NEAR_MISS_MIN_TOKENS {
@@ -290,6 +291,7 @@ impl TemplateMiner {
             .into_iter()
             .filter(|&i| mismatches(&self.clusters[i].tokens, tokens) <= 1);
         self.best_of(close, tokens)
+            .filter(|&(sim, ..)| sim >= self.config.similarity)
     }
 
     fn find_leaf(&self, tokens: &[&str]) -> Option<&Node> {
