@@ -1,6 +1,8 @@
 //! Deterministic corpora for the benches: realistic log lines in the formats
 //! users run, with stack traces mixed in, generated rather than committed.
 
+pub mod demo;
+
 /// A small, fast, deterministic generator (xorshift), so every run measures
 /// the same bytes.
 #[derive(Debug, Clone)]
