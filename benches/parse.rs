@@ -3,7 +3,7 @@
 //! `cargo bench -p faultline-benches --bench parse`
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use faultline_benches::mixed;
+use faultline_benches::{mixed, regex_formats};
 use faultline_parse::format::{Context, Registry};
 use faultline_parse::{Options, Parser};
 use std::hint::black_box;
@@ -53,6 +53,12 @@ fn per_format(c: &mut Criterion) {
                         .len(),
                 )
             })
+        });
+    }
+    for (name, bytes) in &regex_formats(CORPUS_BYTES / 4) {
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_function(*name, |b| {
+            b.iter(|| black_box(stream(&parser, black_box(bytes), name)))
         });
     }
     let total: usize = corpora.iter().map(|(_, b)| b.len()).sum();

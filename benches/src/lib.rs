@@ -123,11 +123,19 @@ const PYTHON_TRACE: &str = "Traceback (most recent call last):
 orders.errors.InventoryError: sku 1234 out of stock
 ";
 
-/// A plain-text application log line (log4j-like header), and every tenth
-/// ERROR line followed by a Java or Python trace.
-pub fn plain_line(rng: &mut Rng) -> String {
+/// Every tenth ERROR record carries a Java or Python trace (6 in 10 of them).
+fn with_trace(rng: &mut Rng, level: &str, mut line: String) -> String {
+    if level == "ERROR" && rng.below(10) < 6 {
+        line.push_str(if rng.below(2) == 0 { JAVA_TRACE } else { PYTHON_TRACE });
+    }
+    line
+}
+
+/// A log4j line (`2026-11-20 14:03:11,482 INFO [worker-3] com.acme.App - …`),
+/// read by the declarative `log4j` format, with traces after some errors.
+pub fn log4j_line(rng: &mut Rng) -> String {
     let level = rng.pick(LEVELS);
-    let mut line = format!(
+    let line = format!(
         "2026-11-20 14:{:02}:{:02},{:03} {} [worker-{}] com.acme.App - {}\n",
         rng.below(60),
         rng.below(60),
@@ -136,14 +144,24 @@ pub fn plain_line(rng: &mut Rng) -> String {
         rng.below(16),
         message(rng)
     );
-    if level == "ERROR" && rng.below(10) < 6 {
-        line.push_str(if rng.below(2) == 0 {
-            JAVA_TRACE
-        } else {
-            PYTHON_TRACE
-        });
-    }
-    line
+    with_trace(rng, level, line)
+}
+
+/// A plain-text line no declarative format claims (a timestamp, a thread, a
+/// level, prose), with traces after some errors: the plain format and the
+/// trace grammars alone.
+pub fn plain_line(rng: &mut Rng) -> String {
+    let level = rng.pick(LEVELS);
+    let line = format!(
+        "2026-11-20 14:{:02}:{:02}.{:03} [worker-{}] {} {}\n",
+        rng.below(60),
+        rng.below(60),
+        rng.below(1000),
+        rng.below(16),
+        level,
+        message(rng)
+    );
+    with_trace(rng, level, line)
 }
 
 /// About `bytes` of lines from `make`.
@@ -166,4 +184,9 @@ pub fn mixed(bytes: usize) -> Vec<(&'static str, Vec<u8>)> {
         ("access", corpus(part, 3, access_line)),
         ("plain_traces", corpus(part, 4, plain_line)),
     ]
+}
+
+/// Regex-format corpora beyond the mixed one: log4j headers with traces.
+pub fn regex_formats(bytes: usize) -> Vec<(&'static str, Vec<u8>)> {
+    vec![("log4j_traces", corpus(bytes, 5, log4j_line))]
 }
