@@ -1,5 +1,6 @@
 //! End-to-end tests of the `faultline` binary: real files, real processes.
 
+mod analyze;
 mod config;
 mod parse;
 
