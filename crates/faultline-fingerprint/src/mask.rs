@@ -94,18 +94,31 @@ impl Kind {
 /// words because addresses, times, paths and ids are made of them.
 const DELIMS: &[u8] = b" \t\n\r,;()[]{}<>\"'`=|!?#*&$";
 
-static IS_DELIM: [bool; 256] = {
-    let mut table = [false; 256];
+/// Byte classes, one table lookup per byte: [`DELIM`] ends a word,
+/// [`DIGIT_OR_AT`] makes it worth classifying, [`COLON`] may start `://`.
+const DELIM: u8 = 1;
+const DIGIT_OR_AT: u8 = 2;
+const COLON: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut table = [0; 256];
     let mut i = 0;
     while i < DELIMS.len() {
-        table[DELIMS[i] as usize] = true;
+        table[DELIMS[i] as usize] = DELIM;
         i += 1;
     }
+    let mut d = b'0';
+    while d <= b'9' {
+        table[d as usize] = DIGIT_OR_AT;
+        d += 1;
+    }
+    table[b'@' as usize] = DIGIT_OR_AT;
+    table[b':' as usize] = COLON;
     table
 };
 
 fn is_delim(c: u8) -> bool {
-    IS_DELIM[c as usize]
+    CLASS[c as usize] & DELIM != 0
 }
 
 fn is_word_byte(c: u8) -> bool {
@@ -212,19 +225,26 @@ impl Scanner<'_, '_> {
     fn word(&mut self) {
         let start = self.i;
         let after_eq = start > 1 && self.b[start - 1] == b'=' && is_word_byte(self.b[start - 2]);
-        let mut interesting = after_eq || matches!(self.b[start], b'/' | b'~' | b'\\' | b'.');
-        let mut scheme = false;
-        while self.i < self.b.len() && !is_delim(self.b[self.i]) {
-            let c = self.b[self.i];
-            interesting |= c.is_ascii_digit() || c == b'@';
-            scheme |= c == b':' && self.b[self.i + 1..].starts_with(b"//");
+        let mut seen = 0;
+        while let Some(&c) = self.b.get(self.i) {
+            let class = CLASS[c as usize];
+            if class & DELIM != 0 {
+                break;
+            }
+            seen |= class;
             self.i += 1;
         }
-        if scheme && let Some(end) = url_end(self.b, start) {
+        let word = &self.b[start..self.i];
+        if seen & COLON != 0
+            && word.windows(3).any(|w| w == b"://")
+            && let Some(end) = url_end(self.b, start)
+        {
             self.i = end;
             self.emit(Kind::Url, start, end);
             return;
         }
+        let interesting =
+            seen & DIGIT_OR_AT != 0 || after_eq || matches!(word[0], b'/' | b'~' | b'\\' | b'.');
         let end = self.i;
         if interesting || (end - start > 2 && self.b[start + 1] == b':') {
             self.classify(start, end, after_eq);
