@@ -115,9 +115,34 @@ struct TraceRun {
     start: Start,
     /// Where the start line was and what it carried.
     start_meta: LineMeta,
-    lines: Vec<String>,
+    /// The trace's lines joined by newlines (what becomes `stack`), with the
+    /// end of each line: one buffer instead of a string per line.
+    text: String,
+    ends: Vec<usize>,
     held: Vec<(String, LineMeta)>,
     done: bool,
+}
+
+impl TraceRun {
+    fn push(&mut self, line: &str) {
+        if !self.ends.is_empty() {
+            self.text.push('\n');
+        }
+        self.text.push_str(line);
+        self.ends.push(self.text.len());
+    }
+
+    fn lines(&self) -> Vec<&str> {
+        let mut start = 0;
+        self.ends
+            .iter()
+            .map(|&end| {
+                let line = &self.text[start..end];
+                start = end + 1;
+                line
+            })
+            .collect()
+    }
 }
 
 /// Joins lines into events.
@@ -236,9 +261,9 @@ impl Assembler {
             Step::Continue | Step::Last => {
                 for (held, held_meta) in self.take_held() {
                     let held = self.app_line(&held);
-                    self.add_trace_line(held, held_meta);
+                    self.add_trace_line(&held, held_meta);
                 }
-                self.add_trace_line(app_line.to_string(), meta);
+                self.add_trace_line(app_line, meta);
                 if step == Step::Last {
                     self.emit(out);
                 }
@@ -318,12 +343,13 @@ impl Assembler {
                     machine,
                     start,
                     start_meta: meta,
-                    lines: Vec::new(),
+                    text: String::new(),
+                    ends: Vec::new(),
                     held: Vec::new(),
                     done: false,
                 });
             }
-            self.add_trace_line(app_line.to_string(), meta);
+            self.add_trace_line(app_line, meta);
             return;
         }
         let continues = self.pending.as_ref().is_some_and(|p| {
@@ -443,12 +469,12 @@ impl Assembler {
         self.admit(0, meta);
     }
 
-    fn add_trace_line(&mut self, text: String, meta: LineMeta) {
+    fn add_trace_line(&mut self, text: &str, meta: LineMeta) {
         if !self.admit(text.len(), meta) {
             return;
         }
         if let Some(run) = self.pending.as_mut().and_then(|p| p.trace.as_mut()) {
-            run.lines.push(text);
+            run.push(text);
         }
     }
 
@@ -478,13 +504,10 @@ impl Assembler {
         };
         let mut unconfirmed = None;
         if let Some(run) = p.trace.take() {
-            if run.start == Start::Tentative && run.lines.len() == 1 {
+            if run.start == Start::Tentative && run.ends.len() == 1 {
                 // Nothing followed the line that looked like a trace's start
                 // (`Error: could not open config`): it is an ordinary record.
-                unconfirmed = Some((
-                    run.lines.into_iter().next().unwrap_or_default(),
-                    run.start_meta,
-                ));
+                unconfirmed = Some((run.text, run.start_meta));
             } else {
                 finish_trace(&mut p, run);
             }
@@ -519,7 +542,7 @@ impl Assembler {
 }
 
 fn finish_trace(p: &mut Pending, run: TraceRun) {
-    let lines: Vec<&str> = run.lines.iter().map(String::as_str).collect();
+    let lines = run.lines();
     let exception = run.lang.parse(&lines);
     if exception.is_none() {
         p.event.flag(Flag::TraceUnparsed);
@@ -536,7 +559,7 @@ fn finish_trace(p: &mut Pending, run: TraceRun) {
     }
     p.event.level.get_or_insert(Level::Error);
     p.event.exception = exception;
-    p.event.stack = Some(run.lines.join("\n"));
+    p.event.stack = Some(run.text);
     p.event
         .fields
         .insert("trace_language".into(), run.lang.name().into());

@@ -26,10 +26,6 @@ const MAX_HELD: usize = 3;
 
 /// `File "/app/x.py", line 12, in handler` (the `in` part is missing for
 /// `SyntaxError`).
-static FRAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^File "(.*)", line (\d+)(?:, in (.+))?$"#).expect("valid frame regex")
-});
-
 /// `ValueError: msg`, `requests.exceptions.HTTPError: 500`, `KeyboardInterrupt`.
 static EXCEPTION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([A-Za-z_][\w.]*)(?::(?: (.*))?)?$").expect("valid exception regex")
@@ -366,15 +362,38 @@ fn exception_line(line: &str) -> Exception {
 }
 
 fn frame(line: &str) -> Option<Frame> {
-    let caps = FRAME.captures(line)?;
-    let file = caps.get(1).map_or("", |m| m.as_str());
+    let (file, number, function) = split_frame(line)?;
     Some(Frame {
-        function: caps.get(3).map(|m| m.as_str().to_string()),
+        function: function.map(str::to_string),
         module: module_of(file),
         file: Some(file.to_string()),
-        line: caps.get(2).and_then(|m| m.as_str().parse().ok()),
+        line: number.parse().ok(),
         ..Frame::default()
     })
+}
+
+/// Splits `File "PATH", line N[, in FUNCTION]` by hand (it runs on every
+/// frame line): the longest path after which the rest still reads, as a
+/// greedy regex would take it.
+fn split_frame(line: &str) -> Option<(&str, &str, Option<&str>)> {
+    const MARK: &str = "\", line ";
+    let body = line.strip_prefix("File \"")?;
+    let mut end = body.len();
+    while let Some(at) = body[..end].rfind(MARK) {
+        let rest = &body[at + MARK.len()..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let after = &rest[digits..];
+        let function = match after.strip_prefix(", in ") {
+            Some(function) if !function.is_empty() => Some(Some(function)),
+            _ if after.is_empty() => Some(None),
+            _ => None,
+        };
+        if let (true, Some(function)) = (digits > 0, function) {
+            return Some((&body[..at], &rest[..digits], function));
+        }
+        end = at;
+    }
+    None
 }
 
 /// The dotted module of an installed or standard-library file
@@ -402,6 +421,23 @@ fn module_of(file: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn frame_split_reads_as_the_grammar_says(
+            file in "[a-z/ ,\"]{0,12}",
+            mark in proptest::prop_oneof![proptest::strategy::Just("\", line "), proptest::strategy::Just("\", lin ")],
+            digits in "[0-9]{0,3}",
+            tail in proptest::prop_oneof![proptest::strategy::Just(String::new()), "(, in [a-z<>\", ]{0,8})"],
+        ) {
+            let grammar = Regex::new(r#"^File "(.*)", line (\d+)(?:, in (.+))?$"#).unwrap();
+            let line = format!("File \"{file}{mark}{digits}{tail}");
+            let want = grammar.captures(&line).map(|c| {
+                (c.get(1).unwrap().as_str(), c.get(2).unwrap().as_str(), c.get(3).map(|m| m.as_str()))
+            });
+            proptest::prop_assert_eq!(split_frame(&line), want, "{}", line);
+        }
+    }
     use crate::trace::parse_text;
 
     /// Feeds `text` through start and step as the assembler does; returns the
