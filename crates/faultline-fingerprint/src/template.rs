@@ -23,10 +23,14 @@
 //!    a group; a masked text seen before goes straight to its cluster;
 //! 2. it is split at whitespace; runs of one repeated placeholder count as
 //!    one token (`<num> <num> <num>` → `<num>`), so lists of any length agree;
-//! 3. a fixed-depth prefix tree keyed by the token count and the first
-//!    [`MinerConfig::prefix_tokens`] tokens (tokens with digits or
-//!    placeholders go down the `<*>` branch) picks the candidate clusters;
-//! 4. the candidate whose template shares the most tokens, position by
+//! 3. a template of the same length that the message fits entirely (every
+//!    constant token equal, anything under `<*>`) takes it, the most
+//!    specific first: a message always fits the template it joined, so a text
+//!    seen before finds its group again however much was learnt since;
+//! 4. otherwise a fixed-depth prefix tree keyed by the token count and the
+//!    first [`MinerConfig::prefix_tokens`] tokens (tokens with digits or
+//!    placeholders go down the `<*>` branch) picks the candidate clusters,
+//!    and the one whose template shares the most tokens, position by
 //!    position, wins if that share reaches [`MinerConfig::similarity`]; its
 //!    template then turns every disagreeing token into `<*>`;
 //! 5. failing that, a cluster of the same length elsewhere in the tree that
@@ -114,6 +118,8 @@ pub struct TemplateMiner {
     by_id: HashMap<u64, usize>,
     /// Token count → tree.
     roots: HashMap<usize, Node>,
+    /// Token count → clusters of that length.
+    by_len: HashMap<usize, Vec<usize>>,
     /// xxh3 of a masked text → (that text, cluster index).
     cache: HashMap<u64, (Box<str>, usize), BuildU64>,
     scratch: String,
@@ -138,6 +144,7 @@ impl TemplateMiner {
             clusters: Vec::new(),
             by_id: HashMap::new(),
             roots: HashMap::new(),
+            by_len: HashMap::new(),
             cache: HashMap::default(),
             scratch: String::new(),
         }
@@ -246,14 +253,42 @@ impl TemplateMiner {
     }
 
     fn best_match(&self, tokens: &[&str]) -> Option<usize> {
+        let same_length = self.by_len.get(&tokens.len())?;
+        if let Some(index) = self.full_fit(same_length, tokens) {
+            return Some(index);
+        }
         let leaf = self.find_leaf(tokens);
         let candidates = leaf.iter().flat_map(|node| node.clusters.iter().copied());
         let found = self
             .best_of(candidates, tokens)
             .filter(|&(sim, ..)| sim >= self.config.similarity);
         found
-            .or_else(|| self.near_miss(tokens))
+            .or_else(|| self.near_miss(same_length, tokens))
             .map(|(.., index)| index)
+    }
+
+    /// The template `tokens` fit entirely (every constant equal, anything
+    /// under `<*>`), the most specific first, then the oldest. A message
+    /// always fits the template it joined, as generalising only adds `<*>`,
+    /// so a text seen before finds its group again whatever the tree
+    /// learnt since.
+    fn full_fit(&self, candidates: &[usize], tokens: &[&str]) -> Option<usize> {
+        let mut best: Option<(usize, usize)> = None;
+        for &index in candidates {
+            let template = &self.clusters[index].tokens;
+            let fits = template
+                .iter()
+                .zip(tokens)
+                .all(|(have, new)| &**have == WILDCARD || &**have == *new);
+            if !fits {
+                continue;
+            }
+            let constants = template.iter().filter(|t| &***t != WILDCARD).count();
+            if best.is_none_or(|(c, _)| constants > c) {
+                best = Some((constants, index));
+            }
+        }
+        best.map(|(_, index)| index)
     }
 
     /// The cluster whose template is most similar to `tokens`, as
@@ -280,15 +315,13 @@ impl TemplateMiner {
     /// two differ in one token only, the usual similarity holds and the
     /// message has at least
     /// [`NEAR_MISS_MIN_TOKENS`] tokens.
-    fn near_miss(&self, tokens: &[&str]) -> Option<(f64, usize, usize)> {
+    fn near_miss(&self, same_length: &[usize], tokens: &[&str]) -> Option<(f64, usize, usize)> {
         if tokens.len() < NEAR_MISS_MIN_TOKENS {
             return None;
         }
-        let root = self.roots.get(&tokens.len())?;
-        let mut candidates = Vec::new();
-        collect_clusters(root, &mut candidates);
-        let close = candidates
-            .into_iter()
+        let close = same_length
+            .iter()
+            .copied()
             .filter(|&i| mismatches(&self.clusters[i].tokens, tokens) <= 1);
         self.best_of(close, tokens)
             .filter(|&(sim, ..)| sim >= self.config.similarity)
@@ -360,6 +393,7 @@ impl TemplateMiner {
 
     /// Adds cluster `index` to the leaf at `path`, creating nodes on the way.
     fn attach(&mut self, len: usize, path: &[Box<str>], index: usize) {
+        self.by_len.entry(len).or_default().push(index);
         let mut node = self.roots.entry(len).or_default();
         for key in path {
             node = node.children.entry(key.clone()).or_default();
@@ -375,13 +409,6 @@ const MAX_REMEMBERED_BYTES: usize = 512;
 /// Messages shorter than this never join a cluster outside their own
 /// tree leaf: in `Connection opened <ip>` one word is the whole statement.
 const NEAR_MISS_MIN_TOKENS: usize = 5;
-
-fn collect_clusters(node: &Node, out: &mut Vec<usize>) {
-    out.extend_from_slice(&node.clusters);
-    for child in node.children.values() {
-        collect_clusters(child, out);
-    }
-}
 
 /// Positions where the template has a constant that the message does not.
 fn mismatches(template: &[Box<str>], tokens: &[&str]) -> usize {

@@ -4,7 +4,7 @@
 //! scored by grouping accuracy as in the Loghub papers.
 
 use faultline_fingerprint::mask::mask;
-use faultline_fingerprint::template::TemplateMiner;
+use faultline_fingerprint::template::{MinerConfig, TemplateMiner};
 use proptest::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -189,6 +189,42 @@ fn two_miners_fed_alike_assign_the_same_ids() {
     for (_, m) in &rows {
         assert_eq!(a.add(m).id, b.add(m).id);
     }
+}
+
+/// The exact-match memory is a shortcut, never a decision: a miner without
+/// it groups every message as one with it, and a message text seen before
+/// lands where it landed then, whatever has been learnt since.
+#[test]
+fn the_memory_never_changes_a_result() {
+    let config = MinerConfig {
+        cache_entries: 0,
+        ..MinerConfig::default()
+    };
+    for (name, rows) in labelled_sets() {
+        let (mut with, mut without) = (TemplateMiner::new(), TemplateMiner::with_config(config));
+        let mut first: HashMap<&str, u64> = HashMap::new();
+        for (_, m) in rows.iter().chain(&rows) {
+            let (a, b) = (with.add(m).id, without.add(m).id);
+            assert_eq!(a, b, "{name}: {m}");
+            assert_eq!(*first.entry(m).or_insert(b), b, "{name}: moved: {m}");
+        }
+    }
+}
+
+/// `job alpha x` joined `job <num> x` through the tree's `<*>` branch; once
+/// `job alpha q` gave `alpha` a branch of its own, the same text was routed
+/// there and changed groups.
+#[test]
+fn a_text_keeps_its_group_when_the_tree_grows_a_branch_for_it() {
+    let config = MinerConfig {
+        cache_entries: 0,
+        ..MinerConfig::default()
+    };
+    let mut miner = TemplateMiner::with_config(config);
+    miner.add("job 42 x");
+    let first = miner.add("job alpha x");
+    miner.add("job alpha q");
+    assert_eq!(miner.add("job alpha x").id, first.id);
 }
 
 #[test]
