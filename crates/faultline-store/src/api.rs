@@ -1,0 +1,263 @@
+//! The store's public types. The collector and the CLI program against these.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use faultline_event::{Event, Level};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Settings of a store (the `[store]` table of the collector's config).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// Days of events and groups kept; older day folders are deleted.
+    pub retention_days: u32,
+    /// How often the index commits, making new events searchable.
+    pub commit_interval_ms: u64,
+    /// Memory for tantivy's indexing, per index writer.
+    pub index_memory_bytes: usize,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            retention_days: 30,
+            commit_interval_ms: 1000,
+            index_memory_bytes: 64 << 20,
+        }
+    }
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("write-ahead log {path} is damaged at byte {offset}: {reason}")]
+    Corrupt { path: String, offset: u64, reason: String },
+    #[error("invalid query: {0}")]
+    Query(String),
+    #[error("index: {0}")]
+    Index(String),
+    #[error("the store is closed")]
+    Closed,
+}
+
+/// One event to store, with the key that makes a retry count once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incoming {
+    pub event: Event,
+    /// `file_id:offset` from `event.source`, or `batch_id:line` from the
+    /// client batch; `None` stores the event without deduplication.
+    pub key: Option<String>,
+}
+
+/// What [`Store::ingest`] did with a batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct IngestOutcome {
+    pub accepted: u64,
+    pub duplicates: u64,
+}
+
+/// `GET /api/v1/search`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SearchQuery {
+    /// tantivy query syntax over message, exception, stack frames and fields;
+    /// empty matches everything.
+    pub q: String,
+    pub service: Option<String>,
+    pub level: Option<Level>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Only events of this fingerprint.
+    pub group: Option<String>,
+    /// At most this many hits (default 50, at most 1000).
+    pub limit: Option<usize>,
+}
+
+/// Search results, newest first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SearchResults {
+    /// Every match, not only the returned hits.
+    pub total: u64,
+    pub hits: Vec<Hit>,
+}
+
+/// One search hit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Hit {
+    pub event: Event,
+    /// The message with matched terms wrapped in `<b>…</b>` (HTML-escaped otherwise).
+    pub highlight: Option<String>,
+}
+
+/// `GET /api/v1/groups`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct GroupQuery {
+    pub since: Option<DateTime<Utc>>,
+    pub service: Option<String>,
+    pub level: Option<Level>,
+    pub sort: GroupSort,
+    /// Default 50.
+    pub limit: Option<usize>,
+}
+
+/// How groups are ranked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupSort {
+    /// Most events in the window first.
+    #[default]
+    Count,
+    /// Most recently first seen first.
+    New,
+    /// Largest growth (this half of the window against the previous) first.
+    Trend,
+}
+
+/// A group as stored: what the list, the group page and reports show.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroupRecord {
+    pub fingerprint: String,
+    pub title: String,
+    pub culprit: Option<String>,
+    pub module: Option<String>,
+    pub level: Option<Level>,
+    pub explanation: String,
+    /// Events in the query window (all time for a single group).
+    pub count: u64,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub services: Vec<String>,
+    pub hosts: Vec<String>,
+    /// Events per UTC day.
+    pub daily: BTreeMap<NaiveDate, u64>,
+    pub sample: Event,
+}
+
+/// What the collector knows about a new group when it stores its first event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMeta {
+    pub title: String,
+    pub culprit: Option<String>,
+    pub module: Option<String>,
+    pub explanation: String,
+}
+
+/// `GET /api/v1/stats`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct StatsQuery {
+    /// tantivy query syntax; empty matches everything.
+    pub q: String,
+    /// A field to count by: `service`, `level`, `host`, `fingerprint`, or any
+    /// key of `fields` (such as `path`, `status`, `method`).
+    pub by: Option<String>,
+    /// Bucket width: `1m`, `1h`, `1d`... (default `1h`).
+    pub interval: Option<String>,
+    /// A numeric field whose p50/p95/p99 to compute per bucket and overall,
+    /// such as `request_time`.
+    pub percentiles: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Counts over time, by a field, with percentiles.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StatsResult {
+    pub total: u64,
+    pub buckets: Vec<Bucket>,
+    /// Totals per value of `by`, largest first.
+    pub by: Vec<(String, u64)>,
+    pub percentiles: Option<Percentiles>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Bucket {
+    pub start: DateTime<Utc>,
+    pub count: u64,
+    /// Counts per value of `by` in this bucket.
+    pub by: BTreeMap<String, u64>,
+    pub percentiles: Option<Percentiles>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+}
+
+/// Counters for `/metrics`.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct StoreMetrics {
+    pub events_stored: u64,
+    pub duplicates: u64,
+    pub wal_bytes: u64,
+    pub wal_fsyncs: u64,
+    /// Last index commit's duration.
+    pub commit_seconds: f64,
+    pub groups: u64,
+}
+
+/// A store in one data folder. Thread-safe: share it behind an `Arc`.
+#[derive(Debug)]
+pub struct Store {
+    _private: (),
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`, replaying the write-ahead log.
+    pub fn open(dir: &Path, config: StoreConfig) -> Result<Store, StoreError> {
+        let _ = (dir, config);
+        Err(StoreError::Closed)
+    }
+
+    /// Stores a batch: returns once it is in the write-ahead log and fsynced.
+    /// Events whose key was seen before are counted as duplicates and not
+    /// stored again. `meta` is asked for each event that starts a new group.
+    /// Blocking: call it off the async runtime.
+    pub fn ingest(
+        &self,
+        batch: Vec<Incoming>,
+        meta: &dyn Fn(&Event) -> GroupMeta,
+    ) -> Result<IngestOutcome, StoreError> {
+        let _ = (batch, meta);
+        Err(StoreError::Closed)
+    }
+
+    pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, StoreError> {
+        let _ = query;
+        Err(StoreError::Closed)
+    }
+
+    pub fn groups(&self, query: &GroupQuery) -> Result<Vec<GroupRecord>, StoreError> {
+        let _ = query;
+        Err(StoreError::Closed)
+    }
+
+    pub fn group(&self, fingerprint: &str) -> Result<Option<GroupRecord>, StoreError> {
+        let _ = fingerprint;
+        Err(StoreError::Closed)
+    }
+
+    pub fn stats(&self, query: &StatsQuery) -> Result<StatsResult, StoreError> {
+        let _ = query;
+        Err(StoreError::Closed)
+    }
+
+    /// Commits the index now (shutdown drains through this).
+    pub fn commit(&self) -> Result<(), StoreError> {
+        Err(StoreError::Closed)
+    }
+
+    pub fn metrics(&self) -> StoreMetrics {
+        StoreMetrics::default()
+    }
+}
