@@ -12,5 +12,7 @@
 //!   stored event within retention, so a retried event is counted once.
 
 mod api;
+mod index;
 
 pub use api::*;
+pub use index::EventIndex;

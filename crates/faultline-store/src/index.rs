@@ -1,0 +1,293 @@
+//! The event index: one tantivy index per UTC day under `DIR/<YYYY-MM-DD>/`.
+//!
+//! - `schema` — the fields, and how an event becomes a document;
+//! - `tokenizer` — the code-aware, message, field and id tokenizers;
+//! - `day` — one day's index, its reader and its on-demand writer;
+//! - `search` — queries, filters, newest-first hits and highlights;
+//! - `stats` — counts over time, by a field, and percentiles.
+//!
+//! Documents are buffered in each day's writer by [`EventIndex::add`] and
+//! become searchable on [`EventIndex::commit_with`]. The index never commits
+//! on its own: its owner calls `commit_with` on a timer (the store does so
+//! every `commit_interval_ms`), never per event. Each day's commit records
+//! the write-ahead log position it covers, and `DIR/committed` records the
+//! position every day has reached; on restart the log is replayed from there
+//! through [`EventIndex::add_replayed`], which skips what a day already holds.
+
+mod day;
+mod schema;
+mod search;
+mod stats;
+mod tokenizer;
+
+use crate::StoreConfig;
+use crate::StoreError;
+use chrono::{DateTime, NaiveDate, Utc};
+use day::Day;
+use faultline_event::Event;
+use schema::Fields;
+pub use schema::SCHEMA_VERSION;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+/// The tantivy indexes of a store, one per UTC day. Thread-safe.
+pub struct EventIndex {
+    dir: PathBuf,
+    fields: Fields,
+    memory_bytes: usize,
+    days: RwLock<BTreeMap<NaiveDate, Arc<Day>>>,
+    /// Serialises commits and retention.
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    committed: Option<u64>,
+    last_commit_seconds: f64,
+}
+
+impl std::fmt::Debug for EventIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventIndex")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+impl EventIndex {
+    /// Opens (or creates) the index folder `dir` and every day in it.
+    pub fn open(dir: &Path, config: &StoreConfig) -> Result<EventIndex, StoreError> {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        check_version(dir)?;
+        let fields = Fields::new();
+        let mut days = BTreeMap::new();
+        for entry in std::fs::read_dir(dir).map_err(io_err(dir))? {
+            let entry = entry.map_err(io_err(dir))?;
+            let name = entry.file_name();
+            let Some(date) = name.to_str().and_then(|n| n.parse::<NaiveDate>().ok()) else {
+                continue;
+            };
+            let day = Day::open(&entry.path(), &fields, config.index_memory_bytes)?;
+            days.insert(date, Arc::new(day));
+        }
+        let committed =
+            read_position(dir)?.or_else(|| days.values().filter_map(|d| d.committed()).min());
+        Ok(EventIndex {
+            dir: dir.to_path_buf(),
+            fields,
+            memory_bytes: config.index_memory_bytes,
+            days: RwLock::new(days),
+            state: Mutex::new(State {
+                committed,
+                last_commit_seconds: 0.0,
+            }),
+        })
+    }
+
+    /// Buffers events in the writer of each event's UTC day. An event without
+    /// a timestamp is filed under the moment it is added. Searchable after
+    /// the next [`EventIndex::commit_with`].
+    pub fn add(&self, events: &[Event]) -> Result<(), StoreError> {
+        self.add_where(events, |_| true)
+    }
+
+    /// Adds events read back from the write-ahead log entry at `wal_position`,
+    /// skipping those whose day already committed a later position (a crash
+    /// between two days' commits leaves one day ahead of the others).
+    pub fn add_replayed(&self, wal_position: u64, events: &[Event]) -> Result<(), StoreError> {
+        self.add_where(events, |day| {
+            day.committed().is_none_or(|c| c <= wal_position)
+        })
+    }
+
+    fn add_where(&self, events: &[Event], keep: impl Fn(&Day) -> bool) -> Result<(), StoreError> {
+        let now = Utc::now();
+        let mut by_day: BTreeMap<NaiveDate, Vec<(&Event, DateTime<Utc>)>> = BTreeMap::new();
+        for event in events {
+            let ts = event.ts.unwrap_or(now);
+            by_day.entry(ts.date_naive()).or_default().push((event, ts));
+        }
+        for (date, events) in by_day {
+            let day = self.day(date)?;
+            if keep(&day) {
+                day.add(
+                    events
+                        .into_iter()
+                        .map(|(e, ts)| self.fields.document(e, ts)),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits every day with new documents, storing `wal_position` (the log
+    /// position every added event came before) in each commit, then in
+    /// `DIR/committed`. Call it only once every event before `wal_position`
+    /// has been added.
+    pub fn commit_with(&self, wal_position: u64) -> Result<(), StoreError> {
+        let mut state = self.lock_state();
+        let started = Instant::now();
+        let days: Vec<Arc<Day>> = self.read_days().values().cloned().collect();
+        for day in days {
+            day.commit(wal_position)?;
+        }
+        write_position(&self.dir, wal_position)?;
+        state.committed = Some(wal_position);
+        state.last_commit_seconds = started.elapsed().as_secs_f64();
+        Ok(())
+    }
+
+    /// The write-ahead log position the whole index has committed: replay
+    /// the log from here.
+    pub fn committed_position(&self) -> Option<u64> {
+        self.lock_state().committed
+    }
+
+    /// How long the last [`EventIndex::commit_with`] took.
+    pub fn last_commit_seconds(&self) -> f64 {
+        self.lock_state().last_commit_seconds
+    }
+
+    /// Deletes the folders of days before `keep_from`.
+    pub fn retain(&self, keep_from: NaiveDate) -> Result<(), StoreError> {
+        let _state = self.lock_state();
+        let old: Vec<(NaiveDate, Arc<Day>)> = {
+            let mut days = self.days.write().unwrap_or_else(|e| e.into_inner());
+            let keep = days.split_off(&keep_from);
+            std::mem::replace(&mut *days, keep).into_iter().collect()
+        };
+        for (_, day) in old {
+            let path = day.path.clone();
+            drop(day);
+            std::fs::remove_dir_all(&path).map_err(io_err(&path))?;
+        }
+        Ok(())
+    }
+
+    /// The days that have an index, oldest first.
+    pub fn days(&self) -> Vec<NaiveDate> {
+        self.read_days().keys().copied().collect()
+    }
+
+    /// Bytes on disk under the index folder.
+    pub fn size_bytes(&self) -> u64 {
+        dir_size(&self.dir)
+    }
+
+    fn day(&self, date: NaiveDate) -> Result<Arc<Day>, StoreError> {
+        if let Some(day) = self.read_days().get(&date) {
+            return Ok(day.clone());
+        }
+        let mut days = self.days.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(day) = days.get(&date) {
+            return Ok(day.clone());
+        }
+        let path = self.dir.join(date.to_string());
+        let day = Arc::new(Day::open(&path, &self.fields, self.memory_bytes)?);
+        days.insert(date, day.clone());
+        Ok(day)
+    }
+
+    /// The days overlapping `[since, until]`, newest first.
+    fn days_between(
+        &self,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+    ) -> Vec<Arc<Day>> {
+        let from = since.map_or(NaiveDate::MIN, |t| t.date_naive());
+        let to = until.map_or(NaiveDate::MAX, |t| t.date_naive());
+        if from > to {
+            return Vec::new();
+        }
+        self.read_days()
+            .range(from..=to)
+            .rev()
+            .map(|(_, d)| d.clone())
+            .collect()
+    }
+
+    fn read_days(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<NaiveDate, Arc<Day>>> {
+        self.days.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// `DIR/version` holds the schema version; an index of another version is
+/// refused rather than misread.
+fn check_version(dir: &Path) -> Result<(), StoreError> {
+    let path = dir.join("version");
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.trim() == SCHEMA_VERSION.to_string() => Ok(()),
+        Ok(text) => Err(StoreError::Index(format!(
+            "{}: index schema version {} is not the supported {SCHEMA_VERSION}",
+            dir.display(),
+            text.trim()
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            write_atomic(&path, SCHEMA_VERSION.to_string().as_bytes())
+        }
+        Err(e) => Err(io_err(&path)(e)),
+    }
+}
+
+fn read_position(dir: &Path) -> Result<Option<u64>, StoreError> {
+    let path = dir.join("committed");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| StoreError::Corrupt {
+                path: path.display().to_string(),
+                offset: 0,
+                reason: format!("not a log position: {:?}", text.trim()),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_err(&path)(e)),
+    }
+}
+
+fn write_position(dir: &Path, position: u64) -> Result<(), StoreError> {
+    write_atomic(&dir.join("committed"), position.to_string().as_bytes())
+}
+
+/// Writes a small file so that a crash leaves either the old or the new
+/// content: temporary file, fsync, rename, fsync of the folder.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut file = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
+    file.write_all(bytes).map_err(io_err(&tmp))?;
+    file.sync_all().map_err(io_err(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io_err(path))?;
+    let parent = path.parent().unwrap_or(Path::new("."));
+    std::fs::File::open(parent)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(parent))
+}
+
+fn dir_size(path: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}

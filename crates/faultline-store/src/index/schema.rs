@@ -1,0 +1,319 @@
+//! The schema of a day's index, and how an event becomes a document.
+//!
+//! | field | indexed as | fast | what for |
+//! |---|---|---|---|
+//! | `ts` | date | yes (ms) | range filters, newest first, histograms |
+//! | `fingerprint`, `service`, `level`, `host`, `logger`, `template` | raw string | yes | filters, `by=` |
+//! | `message` | `message` tokenizer, positions | no | full-text search, highlights |
+//! | `exception` | `code` tokenizer (type and value of each exception in the chain) | no | `IllegalState` |
+//! | `frames` | `code` tokenizer (module, function, file of each frame) | no | `PaymentService`, `charge` |
+//! | `fields` | JSON, `field` tokenizer; numbers as numbers | yes (`raw`) | `status:500`, `by=path`, percentiles |
+//! | `ids` | whole value, lowercased, no positions | no | a request, trace or user id, found by exact term |
+//! | `event` | stored only (zstd docstore) | no | the hit itself |
+//!
+//! Unique ids (keys such as `request_id`, `trace_id`, `user_id`, and values
+//! that look like UUIDs or long hex tokens) go to `ids`, never to `fields`:
+//! one term each, no positions and no fast column, so they do not swell the
+//! term dictionary or the columnar store.
+
+use super::tokenizer::is_uuid_at;
+use chrono::{DateTime as ChronoDateTime, Utc};
+use faultline_event::Event;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use tantivy::schema::{
+    BytesOptions, DateOptions, DateTimePrecision, Field, IndexRecordOption, JsonObjectOptions,
+    OwnedValue, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::{DateTime, TantivyDocument};
+
+/// Bumped whenever the schema or a tokenizer changes what is indexed.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// String values of `fields` longer than this are kept only in the stored
+/// event: they are payloads, not things to group or filter by.
+const MAX_FIELD_VALUE_BYTES: usize = 256;
+
+/// Templates longer than this are indexed truncated.
+const MAX_TEMPLATE_BYTES: usize = 1024;
+
+/// The schema's fields.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    pub schema: Schema,
+    pub ts: Field,
+    pub fingerprint: Field,
+    pub service: Field,
+    pub level: Field,
+    pub host: Field,
+    pub logger: Field,
+    pub template: Field,
+    pub message: Field,
+    pub exception: Field,
+    pub frames: Field,
+    pub fields: Field,
+    pub ids: Field,
+    pub event: Field,
+}
+
+/// Top-level fields that `by=` and `percentiles=` may name directly.
+pub const KEYWORD_FIELDS: [&str; 6] = [
+    "fingerprint",
+    "service",
+    "level",
+    "host",
+    "logger",
+    "template",
+];
+
+impl Fields {
+    pub fn new() -> Fields {
+        let mut b = Schema::builder();
+        let keyword = TextOptions::default()
+            .set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("raw")
+                    .set_index_option(IndexRecordOption::Basic),
+            )
+            .set_fast("raw");
+        let text = |tokenizer: &str| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(tokenizer)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
+        };
+        let ts = DateOptions::default()
+            .set_indexed()
+            .set_fast()
+            .set_precision(DateTimePrecision::Milliseconds);
+        let fields = JsonObjectOptions::default()
+            .set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("field")
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
+            .set_expand_dots_enabled()
+            .set_fast("raw");
+        let ids = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("raw_lower")
+                .set_index_option(IndexRecordOption::Basic),
+        );
+        Fields {
+            ts: b.add_date_field("ts", ts),
+            fingerprint: b.add_text_field("fingerprint", keyword.clone()),
+            service: b.add_text_field("service", keyword.clone()),
+            level: b.add_text_field("level", keyword.clone()),
+            host: b.add_text_field("host", keyword.clone()),
+            logger: b.add_text_field("logger", keyword.clone()),
+            template: b.add_text_field("template", keyword),
+            message: b.add_text_field("message", text("message")),
+            exception: b.add_text_field("exception", text("code")),
+            frames: b.add_text_field("frames", text("code")),
+            fields: b.add_json_field("fields", fields),
+            ids: b.add_text_field("ids", ids),
+            event: b.add_bytes_field("event", BytesOptions::default().set_stored()),
+            schema: b.build(),
+        }
+    }
+
+    /// The fields a query term without a field name searches.
+    pub fn default_search_fields(&self) -> Vec<Field> {
+        vec![
+            self.message,
+            self.exception,
+            self.frames,
+            self.fields,
+            self.ids,
+        ]
+    }
+
+    /// The document for `event`, indexed at `ts` (the event's own time, or
+    /// when it was added if it has none).
+    pub fn document(&self, event: &Event, ts: ChronoDateTime<Utc>) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_date(
+            self.ts,
+            DateTime::from_timestamp_micros(ts.timestamp_micros()),
+        );
+        let keywords = [
+            (self.fingerprint, event.fingerprint.as_deref()),
+            (self.service, event.service.as_deref()),
+            (self.level, event.level.map(|l| l.as_str())),
+            (self.host, event.host.as_deref()),
+            (self.logger, event.logger.as_deref()),
+        ];
+        for (field, value) in keywords {
+            if let Some(value) = value {
+                doc.add_text(field, value);
+            }
+        }
+        if let Some(template) = &event.template {
+            doc.add_text(self.template, truncate(template, MAX_TEMPLATE_BYTES));
+        }
+        doc.add_text(self.message, &event.message);
+        if let Some(exception) = &event.exception {
+            let (kinds, frames) = exception_text(exception);
+            doc.add_text(self.exception, kinds);
+            if !frames.is_empty() {
+                doc.add_text(self.frames, frames);
+            }
+        }
+        self.add_fields(&mut doc, event);
+        let stored = serde_json::to_vec(event).expect("an event always serialises");
+        doc.add_bytes(self.event, &stored);
+        doc
+    }
+
+    fn add_fields(&self, doc: &mut TantivyDocument, event: &Event) {
+        let mut object = BTreeMap::new();
+        for (key, value) in &event.fields {
+            match value {
+                Value::String(s) if is_id_key(key) || looks_like_id(s) => {
+                    doc.add_text(self.ids, s);
+                }
+                Value::Number(n) if is_id_key(key) => doc.add_text(self.ids, n.to_string()),
+                Value::String(s) if s.len() > MAX_FIELD_VALUE_BYTES => {}
+                Value::String(s) => {
+                    object.insert(key.clone(), string_value(s));
+                }
+                Value::Null => {}
+                other => {
+                    object.insert(key.clone(), OwnedValue::from(other.clone()));
+                }
+            }
+        }
+        if !object.is_empty() {
+            doc.add_object(self.fields, object);
+        }
+    }
+}
+
+/// A string field as indexed: a number written as a string (access logs'
+/// `request_time`, regex captures) becomes a number, so percentiles and
+/// numeric ranges work on it.
+fn string_value(s: &str) -> OwnedValue {
+    let numeric = s.len() <= 24
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+    if numeric {
+        if let Ok(n) = s.parse::<i64>() {
+            return OwnedValue::I64(n);
+        }
+        if let Ok(x) = s.parse::<f64>()
+            && x.is_finite()
+        {
+            return OwnedValue::F64(x);
+        }
+    }
+    OwnedValue::Str(s.to_string())
+}
+
+/// The exception chain as two texts: `type: value` lines, and the frames'
+/// module, function and file.
+fn exception_text(exception: &faultline_event::Exception) -> (String, String) {
+    let mut kinds = String::new();
+    let mut frames = String::new();
+    for e in exception.chain() {
+        kinds.push_str(&e.kind);
+        kinds.push_str(": ");
+        kinds.push_str(&e.value);
+        kinds.push('\n');
+        for f in &e.frames {
+            for part in [&f.module, &f.function, &f.file].into_iter().flatten() {
+                frames.push_str(part);
+                frames.push(' ');
+            }
+            frames.push('\n');
+        }
+    }
+    (kinds, frames)
+}
+
+/// Keys whose values identify one request, trace, span, session or user.
+pub fn is_id_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    let key = key.rsplit('.').next().unwrap_or(&key);
+    key == "id"
+        || key.ends_with("_id")
+        || key.ends_with("-id")
+        || matches!(
+            key,
+            "requestid"
+                | "traceid"
+                | "spanid"
+                | "userid"
+                | "sessionid"
+                | "reqid"
+                | "uuid"
+                | "guid"
+                | "traceparent"
+        )
+}
+
+/// Values that are ids whatever their key: UUIDs, and long hex or mixed
+/// letter-and-digit tokens without spaces (trace ids, hashes, nonces).
+pub fn looks_like_id(value: &str) -> bool {
+    if value.len() == 36 && is_uuid_at(value, 0) {
+        return true;
+    }
+    if value.len() < 16 || value.len() > 128 {
+        return false;
+    }
+    let bytes = value.as_bytes();
+    let all_hex = bytes.iter().all(|b| b.is_ascii_hexdigit());
+    let id_chars = bytes
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    let digits = bytes.iter().filter(|b| b.is_ascii_digit()).count();
+    let letters = bytes.iter().filter(|b| b.is_ascii_alphabetic()).count();
+    all_hex || id_chars && digits >= 4 && letters >= 4
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_by_key_and_by_shape() {
+        for key in [
+            "request_id",
+            "trace_id",
+            "user_id",
+            "http.request_id",
+            "requestId",
+            "id",
+        ] {
+            assert!(is_id_key(key), "{key}");
+        }
+        for key in ["path", "status", "paid", "valid", "method"] {
+            assert!(!is_id_key(key), "{key}");
+        }
+        assert!(looks_like_id("3f2504e0-4f89-11d3-9a0c-0305e82c3301"));
+        assert!(looks_like_id("4bf92f3577b34da6a3ce929d0e0e4736"));
+        assert!(looks_like_id("req_8f3a2b91c4d5e6f7"));
+        assert!(!looks_like_id("/api/v1/payments"));
+        assert!(!looks_like_id("connection refused by upstream"));
+        assert!(!looks_like_id("GET"));
+    }
+
+    #[test]
+    fn numeric_strings_become_numbers() {
+        assert_eq!(string_value("0.125"), OwnedValue::F64(0.125));
+        assert_eq!(string_value("404"), OwnedValue::I64(404));
+        assert_eq!(string_value("-"), OwnedValue::Str("-".into()));
+        assert_eq!(string_value("1.2.3"), OwnedValue::Str("1.2.3".into()));
+    }
+}

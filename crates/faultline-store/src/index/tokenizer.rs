@@ -1,0 +1,302 @@
+//! The tokenizers of the event index.
+//!
+//! - `code` (exception types, stack frames): words are runs of letters, digits
+//!   and `_`; everything else (`.`, `::`, `/`, `$`, `\`, `(`…) separates them.
+//!   A word is then cut into its camelCase and snake_case parts, one position
+//!   each, so a query (cut the same way) finds a class by any run of its
+//!   parts: `PaymentService`, `payment` and `charge` all find
+//!   `com.acme.PaymentService.charge`, `IllegalState` finds
+//!   `IllegalStateException`, and `process_payment` finds `processPayment`.
+//!   The joined lowercase word (`paymentservice`) is not a term.
+//! - `message` (message text): words of letters and digits, lowercased, with
+//!   a UUID kept as one token instead of five.
+//! - `field` (values of `fields`): a value without whitespace is one token (a
+//!   path, a method, a status), a value with whitespace is read as a message.
+//! - `raw_lower` (unique ids): the whole value, lowercased.
+//!
+//! Every token is lowercased; tokens longer than [`MAX_TOKEN_BYTES`] are left
+//! out of the index (they stay in the stored event).
+
+use tantivy::tokenizer::{
+    LowerCaser, RawTokenizer, TextAnalyzer, Token, TokenStream, Tokenizer, TokenizerManager,
+};
+
+/// Longer words are not indexed: they are hashes, blobs or base64, never
+/// something a person types.
+pub const MAX_TOKEN_BYTES: usize = 64;
+
+/// Registers the index's tokenizers under the names the schema uses.
+pub fn register(manager: &TokenizerManager) {
+    manager.register("code", CodeTokenizer::default());
+    manager.register("message", MessageTokenizer::default());
+    manager.register("field", FieldTokenizer::default());
+    manager.register(
+        "raw_lower",
+        TextAnalyzer::builder(RawTokenizer::default())
+            .filter(LowerCaser)
+            .build(),
+    );
+}
+
+/// See the module docs: words split at separators, then at case and `_`.
+#[derive(Clone, Default)]
+pub struct CodeTokenizer {
+    tokens: Vec<Token>,
+}
+
+/// See the module docs: words of letters and digits, UUIDs whole.
+#[derive(Clone, Default)]
+pub struct MessageTokenizer {
+    tokens: Vec<Token>,
+}
+
+/// See the module docs: an atom whole, a sentence as words.
+#[derive(Clone, Default)]
+pub struct FieldTokenizer {
+    tokens: Vec<Token>,
+}
+
+/// Hands out tokens computed up front.
+pub struct BufferedStream<'a> {
+    tokens: &'a mut Vec<Token>,
+    next: usize,
+}
+
+impl TokenStream for BufferedStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+impl Tokenizer for CodeTokenizer {
+    type TokenStream<'a> = BufferedStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferedStream<'a> {
+        self.tokens.clear();
+        code_tokens(text, &mut self.tokens);
+        BufferedStream {
+            tokens: &mut self.tokens,
+            next: 0,
+        }
+    }
+}
+
+impl Tokenizer for MessageTokenizer {
+    type TokenStream<'a> = BufferedStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferedStream<'a> {
+        self.tokens.clear();
+        message_tokens(text, &mut self.tokens);
+        BufferedStream {
+            tokens: &mut self.tokens,
+            next: 0,
+        }
+    }
+}
+
+impl Tokenizer for FieldTokenizer {
+    type TokenStream<'a> = BufferedStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferedStream<'a> {
+        self.tokens.clear();
+        if text.chars().any(char::is_whitespace) {
+            message_tokens(text, &mut self.tokens);
+        } else if !text.is_empty() {
+            push(&mut self.tokens, text, 0, 0);
+        }
+        BufferedStream {
+            tokens: &mut self.tokens,
+            next: 0,
+        }
+    }
+}
+
+/// Adds `text[from..]`'s word as a token at `position`, lowercased, unless it
+/// is too long.
+fn push(tokens: &mut Vec<Token>, word: &str, from: usize, position: usize) {
+    if word.len() > MAX_TOKEN_BYTES {
+        return;
+    }
+    let mut text = word.to_string();
+    text.make_ascii_lowercase();
+    if !text.is_ascii() {
+        text = text.to_lowercase();
+    }
+    tokens.push(Token {
+        offset_from: from,
+        offset_to: from + word.len(),
+        position,
+        text,
+        position_length: 1,
+    });
+}
+
+fn is_code_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Splits `text` into code words (see the module docs), each as its parts.
+pub fn code_tokens(text: &str, tokens: &mut Vec<Token>) {
+    let mut position = 0;
+    for (start, word) in words(text, is_code_char) {
+        for (part_start, part) in word_parts(word) {
+            let before = tokens.len();
+            push(tokens, part, start + part_start, position);
+            if tokens.len() > before {
+                position += 1;
+            }
+        }
+    }
+}
+
+/// Splits message text into words of letters and digits; a UUID stays whole.
+pub fn message_tokens(text: &str, tokens: &mut Vec<Token>) {
+    let mut position = 0;
+    let mut rest = 0;
+    while let Some(offset) = text[rest..].find(char::is_alphanumeric) {
+        let start = rest + offset;
+        let end = if is_uuid_at(text, start) {
+            start + 36
+        } else {
+            text[start..]
+                .find(|c: char| !c.is_alphanumeric())
+                .map_or(text.len(), |n| start + n)
+        };
+        let before = tokens.len();
+        push(tokens, &text[start..end], start, position);
+        if tokens.len() > before {
+            position += 1;
+        }
+        rest = end;
+    }
+}
+
+/// The maximal runs of `is_word` characters, with their byte offsets.
+fn words(text: &str, is_word: fn(char) -> bool) -> impl Iterator<Item = (usize, &str)> {
+    let mut rest = 0;
+    std::iter::from_fn(move || {
+        let start = rest + text[rest..].find(is_word)?;
+        let end = text[start..]
+            .find(|c: char| !is_word(c))
+            .map_or(text.len(), |n| start + n);
+        rest = end;
+        Some((start, &text[start..end]))
+    })
+}
+
+/// The camelCase and snake_case parts of a word, with their byte offsets in
+/// it: `HTTPServerError` → `HTTP`, `Server`, `Error`; `get_user_id` → `get`,
+/// `user`, `id`. Digits stay with the letters before them.
+pub fn word_parts(word: &str) -> Vec<(usize, &str)> {
+    let mut parts = Vec::new();
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    let mut start: Option<usize> = None;
+    for (i, &(offset, c)) in chars.iter().enumerate() {
+        if c == '_' {
+            if let Some(s) = start.take() {
+                parts.push((s, &word[s..offset]));
+            }
+            continue;
+        }
+        let Some(s) = start else {
+            start = Some(offset);
+            continue;
+        };
+        let prev = chars[i - 1].1;
+        let next = chars.get(i + 1).map(|&(_, c)| c);
+        let lower_to_upper = c.is_uppercase() && (prev.is_lowercase() || prev.is_numeric());
+        let acronym_end =
+            c.is_uppercase() && prev.is_uppercase() && next.is_some_and(|n| n.is_lowercase());
+        if lower_to_upper || acronym_end {
+            parts.push((s, &word[s..offset]));
+            start = Some(offset);
+        }
+    }
+    if let Some(s) = start {
+        parts.push((s, &word[s..]));
+    }
+    parts
+}
+
+/// Whether a UUID (8-4-4-4-12 hex digits) starts at byte `at` and ends at a
+/// word boundary.
+pub fn is_uuid_at(text: &str, at: usize) -> bool {
+    let bytes = &text.as_bytes()[at..];
+    if bytes.len() < 36 || bytes.get(36).is_some_and(|b| b.is_ascii_alphanumeric()) {
+        return false;
+    }
+    bytes[..36].iter().enumerate().all(|(i, b)| match i {
+        8 | 13 | 18 | 23 => *b == b'-',
+        _ => b.is_ascii_hexdigit(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(f: fn(&str, &mut Vec<Token>), text: &str) -> Vec<(usize, String)> {
+        let mut tokens = Vec::new();
+        f(text, &mut tokens);
+        tokens.into_iter().map(|t| (t.position, t.text)).collect()
+    }
+
+    #[test]
+    fn parts_split_camel_case_acronyms_and_snake_case() {
+        let parts = |w| {
+            word_parts(w)
+                .into_iter()
+                .map(|(_, p)| p)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(parts("HTTPServerError"), ["HTTP", "Server", "Error"]);
+        assert_eq!(parts("get_user_id"), ["get", "user", "id"]);
+        assert_eq!(parts("__init__"), ["init"]);
+        assert_eq!(parts("parseJSON2Body"), ["parse", "JSON2", "Body"]);
+        assert_eq!(parts("plain"), ["plain"]);
+    }
+
+    #[test]
+    fn code_words_are_cut_into_parts_one_position_each() {
+        let got = texts(
+            code_tokens,
+            "com.acme.PaymentService.charge($1) at app/pay_now.rs",
+        );
+        let words: Vec<_> = got.iter().map(|(_, t)| t.as_str()).collect();
+        let want = [
+            "com", "acme", "payment", "service", "charge", "1", "at", "app", "pay", "now", "rs",
+        ];
+        assert_eq!(words, want);
+        let positions: Vec<_> = got.iter().map(|(p, _)| *p).collect();
+        assert_eq!(positions, (0..want.len()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn message_keeps_a_uuid_whole() {
+        let got = texts(
+            message_tokens,
+            "Order 3F2504E0-4F89-11D3-9A0C-0305E82C3301 failed: x-1",
+        );
+        let words: Vec<_> = got.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(
+            words,
+            [
+                "order",
+                "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+                "failed",
+                "x",
+                "1"
+            ]
+        );
+        assert!(!is_uuid_at("3F2504E0-4F89-11D3-9A0C-0305E82C3301ab", 0));
+    }
+}

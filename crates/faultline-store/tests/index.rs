@@ -1,0 +1,364 @@
+//! The event index on its own: search, filters, highlights, stats, per-day
+//! folders, retention and reopening.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use faultline_event::{Event, Exception, Frame, Level};
+use faultline_store::{EventIndex, SearchQuery, StatsQuery, StoreConfig, StoreError};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+fn config() -> StoreConfig {
+    StoreConfig {
+        index_memory_bytes: 16 << 20,
+        ..StoreConfig::default()
+    }
+}
+
+fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, day, hour, minute, 0)
+        .unwrap()
+}
+
+fn event(ts: DateTime<Utc>, service: &str, level: Level, message: &str) -> Event {
+    let mut e = Event::new(message);
+    e.ts = Some(ts);
+    e.service = Some(service.into());
+    e.level = Some(level);
+    e.host = Some("web-1".into());
+    e
+}
+
+fn payment_error(ts: DateTime<Utc>) -> Event {
+    let mut e = event(ts, "billing", Level::Error, "payment failed for order 1234");
+    let mut exc = Exception::new("java.lang.IllegalStateException", "card declined");
+    exc.frames.push(Frame {
+        module: Some("com.acme.PaymentService".into()),
+        function: Some("charge".into()),
+        file: Some("PaymentService.java".into()),
+        line: Some(42),
+        ..Frame::default()
+    });
+    exc.frames.push(Frame {
+        module: Some("com.acme.billing.api".into()),
+        function: Some("process_payment".into()),
+        line: Some(42),
+        ..Frame::default()
+    });
+    e.exception = Some(exc);
+    e.fingerprint = Some("f00d".into());
+    e.fields.insert(
+        "request_id".into(),
+        json!("3f2504e0-4f89-11d3-9a0c-0305e82c3301"),
+    );
+    e
+}
+
+/// A fixture: a payment error on the 26th, a day of access logs on the 27th.
+fn fixture() -> Vec<Event> {
+    let mut events = vec![payment_error(at(26, 9, 30))];
+    let paths = ["/api/pay", "/api/cart", "/api/pay", "/health"];
+    for i in 0..40u32 {
+        let path = paths[i as usize % paths.len()];
+        let mut e = event(
+            at(27, i % 4, i),
+            "gateway",
+            Level::Info,
+            &format!("GET {path} 200"),
+        );
+        e.fields.insert("path".into(), json!(path));
+        e.fields
+            .insert("status".into(), json!(if i % 10 == 0 { 500 } else { 200 }));
+        e.fields.insert(
+            "request_time".into(),
+            json!(format!("{:.3}", f64::from(i + 1) / 100.0)),
+        );
+        events.push(e);
+    }
+    events.push(event(
+        at(27, 5, 0),
+        "billing",
+        Level::Warn,
+        "retrying <script> payment",
+    ));
+    events
+}
+
+fn open_with(events: &[Event]) -> (tempfile::TempDir, EventIndex) {
+    let dir = tempfile::tempdir().unwrap();
+    let index = EventIndex::open(dir.path(), &config()).unwrap();
+    index.add(events).unwrap();
+    index.commit_with(7).unwrap();
+    (dir, index)
+}
+
+fn search(index: &EventIndex, q: &str) -> Vec<Event> {
+    let query = SearchQuery {
+        q: q.into(),
+        limit: Some(1000),
+        ..SearchQuery::default()
+    };
+    index
+        .search(&query)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.event)
+        .collect()
+}
+
+#[test]
+fn class_name_parts_exception_types_words_and_fields_find_the_event() {
+    let (_dir, index) = open_with(&fixture());
+    for q in [
+        "PaymentService",
+        "payment service",
+        "processPayment",
+        "process_payment",
+        "charge",
+        "frames:Payment",
+        "com.acme.PaymentService.charge",
+        "frames:PaymentService",
+        "IllegalStateException",
+        "IllegalState",
+        "exception:declined",
+        "payment failed",
+        "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+        "ids:3F2504E0-4F89-11D3-9A0C-0305E82C3301",
+    ] {
+        let hits = search(&index, q);
+        assert_eq!(hits.len(), 1, "{q}: {hits:?}");
+        assert_eq!(hits[0].service.as_deref(), Some("billing"), "{q}");
+    }
+    assert_eq!(search(&index, "path:/api/pay").len(), 20);
+    assert_eq!(search(&index, "status:500").len(), 4);
+    assert_eq!(search(&index, "request_time:>0.35").len(), 5);
+    assert!(search(&index, "PaymentServiceImpl").is_empty());
+    assert!(
+        search(&index, "payment refunded").is_empty(),
+        "terms are required by default"
+    );
+}
+
+#[test]
+fn filters_narrow_and_hits_come_newest_first() {
+    let (_dir, index) = open_with(&fixture());
+    let q = |f: &dyn Fn(&mut SearchQuery)| {
+        let mut query = SearchQuery::default();
+        f(&mut query);
+        index.search(&query).unwrap()
+    };
+    let all = q(&|_| {});
+    assert_eq!(all.total, 42);
+    assert_eq!(all.hits.len(), 42);
+    let times: Vec<_> = all.hits.iter().map(|h| h.event.ts.unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+    assert_eq!(times[0], at(27, 5, 0));
+
+    assert_eq!(q(&|s| s.service = Some("billing".into())).total, 2);
+    assert_eq!(q(&|s| s.level = Some(Level::Error)).total, 1);
+    assert_eq!(q(&|s| s.group = Some("f00d".into())).total, 1);
+    let window = q(&|s| {
+        s.since = Some(at(27, 1, 0));
+        s.until = Some(at(27, 3, 0));
+    });
+    let want = fixture()
+        .iter()
+        .filter(|e| e.ts.unwrap() >= at(27, 1, 0) && e.ts.unwrap() < at(27, 3, 0))
+        .count();
+    assert_eq!(window.total, want as u64);
+    let limited = q(&|s| s.limit = Some(3));
+    assert_eq!((limited.total, limited.hits.len()), (42, 3));
+    assert_eq!(limited.hits[0].event.ts, Some(at(27, 5, 0)));
+}
+
+#[test]
+fn highlights_mark_matches_and_escape_html() {
+    let (_dir, index) = open_with(&fixture());
+    let query = SearchQuery {
+        q: "payment".into(),
+        ..SearchQuery::default()
+    };
+    let results = index.search(&query).unwrap();
+    let highlights: Vec<_> = results
+        .hits
+        .iter()
+        .filter_map(|h| h.highlight.clone())
+        .collect();
+    assert!(
+        highlights.contains(&"retrying &lt;script&gt; <b>payment</b>".to_string()),
+        "{highlights:?}"
+    );
+    assert!(
+        highlights
+            .iter()
+            .any(|h| h.contains("<b>payment</b> failed")),
+        "{highlights:?}"
+    );
+}
+
+#[test]
+fn a_bad_query_is_a_query_error() {
+    let (_dir, index) = open_with(&fixture());
+    let query = SearchQuery {
+        q: "service:(billing".into(),
+        ..SearchQuery::default()
+    };
+    match index.search(&query) {
+        Err(StoreError::Query(message)) => assert!(!message.is_empty()),
+        other => panic!("expected a query error, got {other:?}"),
+    }
+    let stats = StatsQuery {
+        interval: Some("1w".into()),
+        ..StatsQuery::default()
+    };
+    assert!(matches!(index.stats(&stats), Err(StoreError::Query(_))));
+}
+
+/// Nearest-rank percentile of sorted values.
+fn nearest_rank(sorted: &[f64], p: f64) -> f64 {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+#[test]
+fn stats_count_by_hour_and_field_with_percentiles() {
+    let events = fixture();
+    let (_dir, index) = open_with(&events);
+    let query = StatsQuery {
+        q: "service:gateway".into(),
+        by: Some("path".into()),
+        interval: Some("1h".into()),
+        percentiles: Some("request_time".into()),
+        ..StatsQuery::default()
+    };
+    let stats = index.stats(&query).unwrap();
+    let gateway: Vec<&Event> = events
+        .iter()
+        .filter(|e| e.service.as_deref() == Some("gateway"))
+        .collect();
+    assert_eq!(stats.total, gateway.len() as u64);
+
+    let mut per_hour: BTreeMap<DateTime<Utc>, BTreeMap<String, u64>> = BTreeMap::new();
+    let mut per_path: BTreeMap<String, u64> = BTreeMap::new();
+    for e in &gateway {
+        let hour = e.ts.unwrap() - Duration::minutes(e.ts.unwrap().timestamp() / 60 % 60);
+        let path = e.fields["path"].as_str().unwrap().to_string();
+        *per_hour
+            .entry(hour)
+            .or_default()
+            .entry(path.clone())
+            .or_default() += 1;
+        *per_path.entry(path).or_default() += 1;
+    }
+    let got: BTreeMap<_, _> = stats
+        .buckets
+        .iter()
+        .map(|b| (b.start, b.by.clone()))
+        .collect();
+    assert_eq!(got, per_hour);
+    for b in &stats.buckets {
+        assert_eq!(b.count, b.by.values().sum::<u64>());
+    }
+    let by: BTreeMap<_, _> = stats.by.iter().cloned().collect();
+    assert_eq!(by, per_path);
+    assert!(
+        stats.by.windows(2).all(|w| w[0].1 >= w[1].1),
+        "largest first"
+    );
+
+    let mut times: Vec<f64> = gateway
+        .iter()
+        .map(|e| e.fields["request_time"].as_str().unwrap().parse().unwrap())
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let p = stats.percentiles.expect("percentiles");
+    for (got, pct) in [(p.p50, 50.0), (p.p95, 95.0), (p.p99, 99.0)] {
+        let want = nearest_rank(&times, pct);
+        assert!(
+            (got - want).abs() <= want * 0.03 + 0.006,
+            "p{pct}: {got} vs {want}"
+        );
+    }
+}
+
+#[test]
+fn stats_by_a_numeric_field_and_by_service_per_day() {
+    let (_dir, index) = open_with(&fixture());
+    let by_status = index
+        .stats(&StatsQuery {
+            by: Some("status".into()),
+            interval: Some("1d".into()),
+            ..StatsQuery::default()
+        })
+        .unwrap();
+    let by: BTreeMap<_, _> = by_status.by.into_iter().collect();
+    assert_eq!(
+        by,
+        BTreeMap::from([("200".to_string(), 36), ("500".to_string(), 4)])
+    );
+    let by_service = index
+        .stats(&StatsQuery {
+            by: Some("service".into()),
+            interval: Some("1d".into()),
+            ..StatsQuery::default()
+        })
+        .unwrap();
+    let days: Vec<_> = by_service
+        .buckets
+        .iter()
+        .map(|b| (b.start.date_naive(), b.count))
+        .collect();
+    let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    assert_eq!(days, [(day(26), 1), (day(27), 41)]);
+    assert_eq!(by_service.buckets[1].by["billing"], 1);
+    assert_eq!(by_service.buckets[1].by["gateway"], 40);
+}
+
+#[test]
+fn one_folder_per_day_and_retention_deletes_old_days() {
+    let (dir, index) = open_with(&fixture());
+    let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    assert_eq!(index.days(), [day(26), day(27)]);
+    assert!(dir.path().join("2026-11-26").join("meta.json").exists());
+    assert!(index.size_bytes() > 0);
+    index.retain(day(27)).unwrap();
+    assert_eq!(index.days(), [day(27)]);
+    assert!(!dir.path().join("2026-11-26").exists());
+    assert!(search(&index, "PaymentService").is_empty());
+    assert_eq!(search(&index, "path:/api/pay").len(), 20);
+}
+
+#[test]
+fn reopening_keeps_events_and_the_committed_position() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = EventIndex::open(dir.path(), &config()).unwrap();
+        assert_eq!(index.committed_position(), None);
+        index.add(&fixture()).unwrap();
+        index.commit_with(99).unwrap();
+        index.add(&[payment_error(at(27, 23, 0))]).unwrap();
+        // Not committed: lost with the process, replayed from position 99.
+    }
+    let index = EventIndex::open(dir.path(), &config()).unwrap();
+    assert_eq!(index.committed_position(), Some(99));
+    assert_eq!(search(&index, "PaymentService").len(), 1);
+    index
+        .add_replayed(99, &[payment_error(at(27, 23, 0))])
+        .unwrap();
+    // An entry before a day's committed position is already in that day.
+    index
+        .add_replayed(50, &[payment_error(at(26, 9, 30))])
+        .unwrap();
+    index.commit_with(120).unwrap();
+    assert_eq!(search(&index, "PaymentService").len(), 2);
+    assert_eq!(index.committed_position(), Some(120));
+}
+
+#[test]
+fn added_events_are_invisible_until_committed() {
+    let (_dir, index) = open_with(&[]);
+    index.add(&[payment_error(at(26, 9, 30))]).unwrap();
+    assert!(search(&index, "charge").is_empty());
+    index.commit_with(8).unwrap();
+    assert_eq!(search(&index, "charge").len(), 1);
+}
