@@ -44,6 +44,10 @@ pub struct Event {
     /// The error group's fingerprint (hex), once fingerprinted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+    /// Why the event got its fingerprint ("grouped by: exception type + 3
+    /// in-app frames"), once fingerprinted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
     /// What went wrong while reading or parsing this event.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<Flag>,
@@ -115,6 +119,9 @@ pub enum Flag {
     Malformed,
     /// A timestamp was present but could not be read.
     BadTimestamp,
+    /// The record printed no timestamp (a bare stack trace); `ts` is that of
+    /// the record before it in the same input.
+    InferredTimestamp,
 }
 
 fn ser_ts<S: Serializer>(ts: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {

@@ -2,6 +2,7 @@
 //! and rules into one decision per event.
 
 use crate::chain::{self, Scratch};
+use crate::endpoint::endpoint;
 use crate::hash::Canon;
 use crate::inapp::InApp;
 use crate::normalize::Lang;
@@ -12,11 +13,12 @@ use faultline_event::Event;
 use std::fmt::Write;
 
 /// Bumped whenever fingerprint output changes for any input; golden tests enforce it.
-pub const FINGERPRINT_VERSION: u32 = 1;
+pub const FINGERPRINT_VERSION: u32 = 2;
 
 /// Basis bytes of the canonical encoding (chain.rs uses 1 and 2).
 const TEMPLATE: u8 = 3;
 const RULE: u8 = 4;
+const ENDPOINT: u8 = 5;
 
 /// How to fingerprint. Every field is optional in the config file.
 ///
@@ -98,6 +100,8 @@ pub enum Basis {
     ExceptionMessage,
     /// The message template (no exception); the logger when there is one.
     Template,
+    /// An access-log record's method, route and status.
+    Endpoint,
 }
 
 /// The outcome for one event.
@@ -154,19 +158,25 @@ impl Fingerprinter {
         &self.miner
     }
 
-    /// Classifies frames (`in_app`), sets `template` and `fingerprint` on the
-    /// event, and returns the decision.
+    /// Classifies frames (`in_app`), sets `template`, `fingerprint` and
+    /// `explanation` on the event, and returns the decision.
     pub fn apply(&mut self, event: &mut Event) -> Decision {
         let lang = Lang::of(event);
         self.in_app.mark(lang, event);
-        let template = self.miner.add(&event.message);
-        event.template = Some(template.template.clone());
-        let default = self.default_decision(lang, event, &template);
+        let default = match endpoint(event) {
+            Some(endpoint) => endpoint_decision(event, endpoint),
+            None => {
+                let template = self.miner.add(&event.message);
+                event.template = Some(template.template.clone());
+                self.default_decision(lang, event, &template)
+            }
+        };
         let decision = match self.rules.iter().find(|r| r.matches(event)) {
             Some(rule) => rule_decision(rule, event, default),
             None => default,
         };
         event.fingerprint = Some(decision.fingerprint.clone());
+        event.explanation = Some(decision.explanation.clone());
         decision
     }
 
@@ -211,6 +221,28 @@ fn template_decision(event: &Event, template: &TemplateMatch) -> Decision {
         basis: Basis::Template,
         rule: None,
         template_id: Some(template.id),
+    }
+}
+
+/// An access-log record: its method, route and status; the template reads
+/// `GET /api/v1/orders/<num> 504`.
+fn endpoint_decision(
+    event: &mut Event,
+    (method, route, status): (String, String, u16),
+) -> Decision {
+    let mut canon = Canon::new(ENDPOINT);
+    canon.field(method.as_bytes());
+    canon.field(route.as_bytes());
+    canon.field(&status.to_le_bytes());
+    let template = format!("{method} {route} {status}");
+    let explanation = format!("grouped by: endpoint {method} {route} + status {status}");
+    event.template = Some(template);
+    Decision {
+        fingerprint: canon.finish(),
+        explanation,
+        basis: Basis::Endpoint,
+        rule: None,
+        template_id: None,
     }
 }
 

@@ -48,6 +48,7 @@ pub mod template;
 
 mod chain;
 mod display;
+pub mod endpoint;
 mod fingerprinter;
 mod glob;
 mod hash;

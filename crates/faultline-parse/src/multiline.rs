@@ -155,6 +155,9 @@ pub struct Assembler {
     source: Option<SourcePos>,
     pending: Option<Pending>,
     stats: Stats,
+    /// The timestamp of the last event emitted that had one: a bare trace
+    /// (which prints none) takes it, flagged `inferred_timestamp`.
+    last_ts: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl std::fmt::Debug for Assembler {
@@ -184,6 +187,7 @@ impl Assembler {
             source: None,
             pending: None,
             stats: Stats::default(),
+            last_ts: None,
         }
     }
 
@@ -521,6 +525,13 @@ impl Assembler {
                 offset: p.offset,
                 ..source.clone()
             });
+        }
+        if p.event.ts.is_none() && !p.has_header && self.last_ts.is_some() {
+            p.event.ts = self.last_ts;
+            p.event.flag(Flag::InferredTimestamp);
+        }
+        if p.event.ts.is_some() {
+            self.last_ts = p.event.ts;
         }
         self.stats.events += 1;
         match unconfirmed {

@@ -113,6 +113,14 @@ impl Groups {
         }
     }
 
+    /// Replaces a group's title (a message group's template generalises as
+    /// more of its events are seen: `took <dur>` after `for sku X took <dur>`).
+    pub fn set_title(&mut self, fingerprint: &str, title: String) {
+        if let Some(group) = self.by_fingerprint.get_mut(fingerprint) {
+            group.title = title;
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.by_fingerprint.len()
     }

@@ -16,6 +16,7 @@ use faultline_fingerprint::{Config, Fingerprinter, culprit, culprit_module, titl
 use faultline_report::{GroupInfo, Groups, Totals, render_json, render_text};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -46,6 +47,8 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let (tx, rx) = mpsc::sync_channel::<Vec<Event>>(64);
     let mut totals = Totals::default();
     let mut groups = Groups::default();
+    // Message groups' template ids, to title them by the template as it ends up.
+    let mut templates: HashMap<String, u64> = HashMap::new();
     let outcomes = std::thread::scope(|scope| {
         let workers = scope.spawn(|| {
             pool.install(|| {
@@ -65,13 +68,24 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         });
         for mut batch in rx {
             for event in &mut batch {
-                observe(&mut fingerprinter, &mut groups, &mut totals, event);
+                observe(
+                    &mut fingerprinter,
+                    &mut groups,
+                    &mut templates,
+                    &mut totals,
+                    event,
+                );
             }
         }
         workers.join()
     })
     .map_err(|_| anyhow::anyhow!("a worker thread panicked"))?;
     progress.finish_and_clear();
+    for (fingerprint, id) in &templates {
+        if let Some(template) = fingerprinter.miner().template(*id) {
+            groups.set_title(fingerprint, template.to_string());
+        }
+    }
     for outcome in outcomes {
         match outcome {
             Ok(outcome) => {
@@ -118,6 +132,7 @@ fn send(
 fn observe(
     fingerprinter: &mut Fingerprinter,
     groups: &mut Groups,
+    templates: &mut HashMap<String, u64>,
     totals: &mut Totals,
     event: &mut Event,
 ) {
@@ -128,6 +143,9 @@ fn observe(
     }
     totals.grouped_events += 1;
     let decision = fingerprinter.apply(event);
+    if let (Some(id), Some(fingerprint)) = (decision.template_id, &event.fingerprint) {
+        templates.entry(fingerprint.clone()).or_insert(id);
+    }
     groups.observe(event, || GroupInfo {
         title: title(event),
         culprit: culprit(event),

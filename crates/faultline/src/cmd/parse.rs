@@ -5,6 +5,7 @@ use crate::input::{self, Feed, Input};
 use anyhow::Context as _;
 use chrono::Datelike;
 use faultline_event::Event;
+use faultline_fingerprint::{Config as FingerprintConfig, Fingerprinter};
 use faultline_parse::format::{Context, Registry};
 use faultline_parse::multiline::{MultilineConfig, Rule, Stats};
 use faultline_parse::{Options, Parser};
@@ -27,8 +28,10 @@ pub fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
     }
     let idle = Duration::from_millis(args.input.flush_timeout_ms);
     let mut out = BufWriter::with_capacity(256 * 1024, io::stdout().lock());
+    // Every event shows how it would be grouped: template, fingerprint, explanation.
+    let mut fingerprinter = Fingerprinter::new(FingerprintConfig::default())?;
     for input in &inputs {
-        match parse_one(&parser, input, idle, &mut out) {
+        match parse_one(&parser, &mut fingerprinter, input, idle, &mut out) {
             Ok(()) => {}
             Err(err) if is_broken_pipe(&err) => return Ok(ExitCode::SUCCESS),
             Err(err) => {
@@ -74,12 +77,16 @@ pub fn build_parser(args: &InputArgs) -> anyhow::Result<Parser> {
 
 fn parse_one(
     parser: &Parser,
+    fingerprinter: &mut Fingerprinter,
     input: &Input,
     idle: Duration,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let stdin = input == &Input::Stdin;
     read_input(parser, input, idle, &mut |events| {
+        for event in events.iter_mut() {
+            fingerprinter.apply(event);
+        }
         write_events(out, events)?;
         if stdin { out.flush() } else { Ok(()) }
     })
