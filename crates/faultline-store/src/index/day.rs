@@ -14,7 +14,7 @@ use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Tant
 const DOCSTORE_ZSTD_LEVEL: i32 = 3;
 
 /// Larger blocks compress better; a hit reads one block.
-const DOCSTORE_BLOCK_BYTES: usize = 128 << 10;
+const DOCSTORE_BLOCK_BYTES: usize = 256 << 10;
 
 /// tantivy's floor for one indexing thread's memory.
 const MIN_THREAD_MEMORY_BYTES: usize = 15_000_000;

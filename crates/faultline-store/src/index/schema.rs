@@ -7,9 +7,13 @@
 //! | `message` | `message` tokenizer, positions | no | full-text search, highlights |
 //! | `exception` | `code` tokenizer (type and value of each exception in the chain) | no | `IllegalState` |
 //! | `frames` | `code` tokenizer (module, function, file of each frame) | no | `PaymentService`, `charge` |
-//! | `fields` | JSON, `field` tokenizer; numbers as numbers | yes (`raw`) | `status:500`, `by=path`, percentiles |
+//! | `fields` | JSON, `field` tokenizer, no positions; numbers as numbers | yes (`raw`) | `status:500`, `by=path`, percentiles |
 //! | `ids` | whole value, lowercased, no positions | no | a request, trace or user id, found by exact term |
 //! | `event` | stored only (zstd docstore) | no | the hit itself |
+//!
+//! Results come newest first, never by relevance, so no field keeps
+//! fieldnorms. A multi-word value of `fields` matches word by word: phrases
+//! need positions, which only `message`, `exception` and `frames` keep.
 //!
 //! Unique ids (keys such as `request_id`, `trace_id`, `user_id`, and values
 //! that look like UUIDs or long hex tokens) go to `ids`, never to `fields`:
@@ -73,14 +77,16 @@ impl Fields {
             .set_indexing_options(
                 TextFieldIndexing::default()
                     .set_tokenizer("raw")
-                    .set_index_option(IndexRecordOption::Basic),
+                    .set_index_option(IndexRecordOption::Basic)
+                    .set_fieldnorms(false),
             )
             .set_fast("raw");
         let text = |tokenizer: &str| {
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
                     .set_tokenizer(tokenizer)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions)
+                    .set_fieldnorms(false),
             )
         };
         let ts = DateOptions::default()
@@ -91,14 +97,16 @@ impl Fields {
             .set_indexing_options(
                 TextFieldIndexing::default()
                     .set_tokenizer("field")
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                    .set_index_option(IndexRecordOption::Basic)
+                    .set_fieldnorms(false),
             )
             .set_expand_dots_enabled()
             .set_fast("raw");
         let ids = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer("raw_lower")
-                .set_index_option(IndexRecordOption::Basic),
+                .set_index_option(IndexRecordOption::Basic)
+                .set_fieldnorms(false),
         );
         Fields {
             ts: b.add_date_field("ts", ts),

@@ -1,0 +1,192 @@
+//! The event index alone: bytes on disk against the raw log bytes, indexing
+//! throughput, and search and stats latency.
+//!
+//! ```text
+//! cargo run -q --release -p faultline-benches --example demo -- target/bench-corpus --mib 64
+//! cargo run -q --release -p faultline-benches --example index_size -- target/bench-corpus [--out DIR] [--one-day]
+//! ```
+//!
+//! Every file under the corpus folder is parsed and fingerprinted up front
+//! (not timed); the events are then added in batches of 1000 with a commit
+//! every second, as the store does, and a last commit. Throughput is raw log
+//! bytes per second of wall time and per CPU second of the process while
+//! indexing (Linux: `/proc/self/stat`).
+
+use faultline_event::Event;
+use faultline_fingerprint::{Config, Fingerprinter};
+use faultline_parse::format::Registry;
+use faultline_parse::{Options, Parser};
+use faultline_store::{EventIndex, SearchQuery, StatsQuery, StoreConfig};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const BATCH: usize = 1000;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mut corpus = PathBuf::from("target/bench-corpus");
+    let mut out = PathBuf::from("target/bench-index");
+    let mut one_day = false;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--out" => out = PathBuf::from(args.next().expect("--out DIR")),
+            "--one-day" => one_day = true,
+            _ => corpus = PathBuf::from(arg),
+        }
+    }
+    let (mut events, raw_bytes) = load(&corpus);
+    if one_day {
+        restamp_into_one_day(&mut events);
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    let index = EventIndex::open(&out, &StoreConfig::default()).expect("open the index");
+
+    let (cpu0, started) = (cpu_seconds(), Instant::now());
+    let mut last_commit = Instant::now();
+    for (n, batch) in events.chunks(BATCH).enumerate() {
+        index.add(batch).expect("add");
+        if last_commit.elapsed() >= Duration::from_secs(1) {
+            index.commit_with(n as u64).expect("commit");
+            last_commit = Instant::now();
+        }
+    }
+    index.commit_with(u64::MAX).expect("commit");
+    let (wall, cpu) = (started.elapsed().as_secs_f64(), cpu_seconds() - cpu0);
+    let mib = raw_bytes as f64 / f64::from(1 << 20);
+    let size = index.size_bytes();
+    println!("events            {}", events.len());
+    println!("raw bytes         {raw_bytes} ({mib:.1} MiB)");
+    println!(
+        "index bytes       {size} ({:.3} × raw)",
+        size as f64 / raw_bytes as f64
+    );
+    println!("indexing          {wall:.2} s wall, {cpu:.2} CPU-s");
+    println!(
+        "throughput        {:.1} MiB/s wall, {:.1} MiB/s per core",
+        mib / wall,
+        mib / cpu
+    );
+    latencies(&index);
+}
+
+/// Moves every event to the corpus's first day, keeping its time of day: the
+/// demo corpus simulates ~1.4 MiB a day, while a collector that takes 64 MiB
+/// a day writes one index that size.
+fn restamp_into_one_day(events: &mut [Event]) {
+    let first = events
+        .iter()
+        .filter_map(|e| e.ts)
+        .min()
+        .map(|t| t.date_naive());
+    let Some(first) = first else { return };
+    for e in events.iter_mut() {
+        if let Some(ts) = e.ts {
+            e.ts = Some(first.and_time(ts.time()).and_utc());
+        }
+    }
+}
+
+/// Every file under `dir`, parsed and fingerprinted; and their total bytes.
+fn load(dir: &Path) -> (Vec<Event>, u64) {
+    let parser = Parser::new(Registry::builtin(), Options::default()).expect("default parser");
+    let mut fingerprinter = Fingerprinter::new(Config::default()).expect("default config");
+    let mut files = Vec::new();
+    walk(dir, &mut files);
+    files.sort();
+    let (mut events, mut bytes) = (Vec::new(), 0);
+    for path in files {
+        let data = std::fs::read(&path).expect("read a corpus file");
+        bytes += data.len() as u64;
+        let name = path.display().to_string();
+        for mut event in parser.parse_bytes(&data, Some(&name)).events {
+            let decision = fingerprinter.apply(&mut event);
+            event.fingerprint = Some(decision.fingerprint);
+            events.push(event);
+        }
+    }
+    assert!(!events.is_empty(), "no events under {}", dir.display());
+    (events, bytes)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir)
+        .expect("read the corpus folder")
+        .flatten()
+    {
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, files);
+        } else {
+            files.push(path);
+        }
+    }
+}
+
+/// p50 and p99 of a few representative queries, 50 runs each.
+fn latencies(index: &EventIndex) {
+    let searches = [
+        ("search error, newest 50", "level:error"),
+        ("search a word", "timeout"),
+        ("search a class part", "PaymentService"),
+        ("search all, newest 50", ""),
+    ];
+    for (name, q) in searches {
+        let query = SearchQuery {
+            q: q.into(),
+            ..SearchQuery::default()
+        };
+        let mut total = 0;
+        let times = timed(|| total = index.search(&query).expect("search").total);
+        report(name, &times, total);
+    }
+    let stats = StatsQuery {
+        by: Some("service".into()),
+        interval: Some("1h".into()),
+        ..StatsQuery::default()
+    };
+    let mut total = 0;
+    let times = timed(|| total = index.stats(&stats).expect("stats").total);
+    report("stats by service per hour", &times, total);
+}
+
+fn timed(mut f: impl FnMut()) -> Vec<f64> {
+    let mut times: Vec<f64> = (0..50)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times
+}
+
+fn report(name: &str, sorted_ms: &[f64], total: u64) {
+    let at = |p: f64| sorted_ms[((p * sorted_ms.len() as f64).ceil() as usize).max(1) - 1];
+    println!(
+        "{name:<28} p50 {:>7.2} ms  p99 {:>7.2} ms  ({total} matches)",
+        at(0.50),
+        at(0.99)
+    );
+}
+
+/// User plus system CPU seconds of this process so far (0 where
+/// `/proc/self/stat` is missing).
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    let after_name = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
