@@ -4,7 +4,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use faultline_event::{Event, Level};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// Settings of a store (the `[store]` table of the collector's config).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -16,6 +15,9 @@ pub struct StoreConfig {
     pub commit_interval_ms: u64,
     /// Memory for tantivy's indexing, per index writer.
     pub index_memory_bytes: usize,
+    /// The write-ahead log starts a new segment file past this size; segments
+    /// that the index and the group store have persisted are deleted.
+    pub wal_segment_bytes: u64,
 }
 
 impl Default for StoreConfig {
@@ -24,6 +26,7 @@ impl Default for StoreConfig {
             retention_days: 30,
             commit_interval_ms: 1000,
             index_memory_bytes: 64 << 20,
+            wal_segment_bytes: 64 << 20,
         }
     }
 }
@@ -38,7 +41,11 @@ pub enum StoreError {
         source: std::io::Error,
     },
     #[error("write-ahead log {path} is damaged at byte {offset}: {reason}")]
-    Corrupt { path: String, offset: u64, reason: String },
+    Corrupt {
+        path: String,
+        offset: u64,
+        reason: String,
+    },
     #[error("invalid query: {0}")]
     Query(String),
     #[error("index: {0}")]
@@ -142,7 +149,7 @@ pub struct GroupRecord {
 }
 
 /// What the collector knows about a new group when it stores its first event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupMeta {
     pub title: String,
     pub culprit: Option<String>,
@@ -199,65 +206,17 @@ pub struct Percentiles {
 pub struct StoreMetrics {
     pub events_stored: u64,
     pub duplicates: u64,
+    /// Bytes appended to the write-ahead log since the store was opened.
     pub wal_bytes: u64,
+    /// Bytes in the write-ahead log's segment files now.
+    pub wal_disk_bytes: u64,
+    /// Bytes in the index folders.
+    pub index_bytes: u64,
+    /// fsyncs of the write-ahead log; fewer than batches under concurrency.
     pub wal_fsyncs: u64,
     /// Last index commit's duration.
     pub commit_seconds: f64,
     pub groups: u64,
-}
-
-/// A store in one data folder. Thread-safe: share it behind an `Arc`.
-#[derive(Debug)]
-pub struct Store {
-    _private: (),
-}
-
-impl Store {
-    /// Opens (or creates) the store in `dir`, replaying the write-ahead log.
-    pub fn open(dir: &Path, config: StoreConfig) -> Result<Store, StoreError> {
-        let _ = (dir, config);
-        Err(StoreError::Closed)
-    }
-
-    /// Stores a batch: returns once it is in the write-ahead log and fsynced.
-    /// Events whose key was seen before are counted as duplicates and not
-    /// stored again. `meta` is asked for each event that starts a new group.
-    /// Blocking: call it off the async runtime.
-    pub fn ingest(
-        &self,
-        batch: Vec<Incoming>,
-        meta: &dyn Fn(&Event) -> GroupMeta,
-    ) -> Result<IngestOutcome, StoreError> {
-        let _ = (batch, meta);
-        Err(StoreError::Closed)
-    }
-
-    pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, StoreError> {
-        let _ = query;
-        Err(StoreError::Closed)
-    }
-
-    pub fn groups(&self, query: &GroupQuery) -> Result<Vec<GroupRecord>, StoreError> {
-        let _ = query;
-        Err(StoreError::Closed)
-    }
-
-    pub fn group(&self, fingerprint: &str) -> Result<Option<GroupRecord>, StoreError> {
-        let _ = fingerprint;
-        Err(StoreError::Closed)
-    }
-
-    pub fn stats(&self, query: &StatsQuery) -> Result<StatsResult, StoreError> {
-        let _ = query;
-        Err(StoreError::Closed)
-    }
-
-    /// Commits the index now (shutdown drains through this).
-    pub fn commit(&self) -> Result<(), StoreError> {
-        Err(StoreError::Closed)
-    }
-
-    pub fn metrics(&self) -> StoreMetrics {
-        StoreMetrics::default()
-    }
+    /// Keys of stored events remembered for deduplication.
+    pub seen_keys: u64,
 }

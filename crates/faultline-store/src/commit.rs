@@ -1,0 +1,271 @@
+//! The commit thread: the only writer of the log, the group store and the
+//! index.
+//!
+//! Callers encode their batch and send it here. The thread takes every batch
+//! waiting in its queue, appends them with one write and one fsync (group
+//! commit: concurrent callers share the fsync), applies them to the group
+//! store and the index in log order, and only then answers each caller.
+//! Because everything is applied in log order on one thread, "everything
+//! before position P is in the index" is exact, and P is what the index
+//! commits with.
+//!
+//! On a timer it checkpoints: commits the index (search sees the new events),
+//! and less often flushes the seen keys, snapshots the group store, applies
+//! retention and deletes log segments that every part has moved past.
+
+use crate::dedup::Dedup;
+use crate::entry::Entry;
+use crate::groups::GroupStore;
+use crate::index::EventIndex;
+use crate::seen::SeenLog;
+use crate::wal::Wal;
+use crate::{StoreConfig, StoreError};
+use chrono::{Days, Utc};
+use faultline_event::Event;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+/// Batches written with one fsync stop growing past this many bytes.
+const MAX_GROUP_BYTES: usize = 32 << 20;
+/// How often the seen keys and the group snapshot are persisted.
+const SNAPSHOT_EVERY: Duration = Duration::from_secs(30);
+
+/// What the commit thread is asked to do.
+pub(crate) enum Message {
+    /// Store a batch: `body` is its log record, `entries` its events.
+    Batch {
+        body: Vec<u8>,
+        entries: Vec<Entry>,
+        done: SyncSender<Result<(), StoreError>>,
+    },
+    /// Checkpoint everything now.
+    Checkpoint {
+        done: SyncSender<Result<(), StoreError>>,
+    },
+}
+
+/// State shared by the callers and the commit thread.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub dedup: Dedup,
+    pub groups: RwLock<GroupStore>,
+    pub index: EventIndex,
+    /// Set when the log could not be written: nothing more is acknowledged.
+    pub failed: Mutex<Option<String>>,
+    pub counters: Counters,
+}
+
+/// Monotonic counters for the metrics.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub events_stored: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub wal_bytes: AtomicU64,
+    pub wal_fsyncs: AtomicU64,
+    pub wal_disk_bytes: AtomicU64,
+}
+
+/// The commit thread's own state.
+pub(crate) struct Committer {
+    pub wal: Wal,
+    pub seen_log: SeenLog,
+    pub groups_path: PathBuf,
+    pub config: StoreConfig,
+    /// Everything before this position is applied to the index and groups.
+    pub applied: u64,
+    pub index_committed: u64,
+    pub groups_saved: u64,
+    /// An index write failed: stop moving the index's position so the log
+    /// keeps what it misses and a restart applies it again.
+    pub index_broken: bool,
+}
+
+impl Committer {
+    /// Runs until every sender is gone, then checkpoints one last time.
+    pub(crate) fn run(mut self, shared: &Shared, rx: Receiver<Message>) {
+        let interval = Duration::from_millis(self.config.commit_interval_ms.max(1));
+        let mut next_commit = Instant::now() + interval;
+        let mut next_snapshot = Instant::now();
+        loop {
+            let wait = next_commit.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(wait) {
+                Ok(first) => self.handle(shared, first, &rx),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            let now = Instant::now();
+            if now >= next_commit {
+                let snapshot = now >= next_snapshot;
+                if let Err(e) = self.checkpoint(shared, snapshot) {
+                    tracing::error!(error = %e, "checkpoint failed");
+                }
+                next_commit = now + interval;
+                if snapshot {
+                    next_snapshot = now + SNAPSHOT_EVERY;
+                }
+            }
+        }
+        if let Err(e) = self.checkpoint(shared, true) {
+            tracing::error!(error = %e, "final checkpoint failed");
+        }
+    }
+
+    /// Gathers the waiting batches behind `first` and stores them together.
+    fn handle(&mut self, shared: &Shared, first: Message, rx: &Receiver<Message>) {
+        let mut batches = Vec::new();
+        let mut checkpoints = Vec::new();
+        let mut bytes = 0;
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Batch {
+                    body,
+                    entries,
+                    done,
+                } => {
+                    bytes += body.len();
+                    batches.push((body, entries, done));
+                }
+                Message::Checkpoint { done } => checkpoints.push(done),
+            }
+            if bytes < MAX_GROUP_BYTES {
+                next = rx.try_recv().ok();
+            }
+        }
+        if !batches.is_empty() {
+            self.store(shared, batches);
+        }
+        for done in checkpoints {
+            let _ = done.send(self.checkpoint(shared, true));
+        }
+    }
+
+    /// Appends, fsyncs, applies, then answers.
+    fn store(&mut self, shared: &Shared, batches: Vec<(Vec<u8>, Vec<Entry>, Done)>) {
+        let result = self.append(shared, &batches);
+        let (entries, dones): (Vec<_>, Vec<_>) =
+            batches.into_iter().map(|(_, e, d)| (e, d)).unzip();
+        match result {
+            Ok(()) => {
+                self.apply(shared, entries.into_iter().flatten().collect());
+                for done in dones {
+                    let _ = done.send(Ok(()));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "write-ahead log failed, refusing further writes");
+                let message = e.to_string();
+                *lock(&shared.failed) = Some(message.clone());
+                for done in dones {
+                    let _ = done.send(Err(failed_error(&message)));
+                }
+            }
+        }
+    }
+
+    fn append(
+        &mut self,
+        shared: &Shared,
+        batches: &[(Vec<u8>, Vec<Entry>, Done)],
+    ) -> Result<(), StoreError> {
+        if let Some(message) = lock(&shared.failed).as_deref() {
+            return Err(failed_error(message));
+        }
+        let bodies: Vec<&[u8]> = batches.iter().map(|b| b.0.as_slice()).collect();
+        let before = self.wal.end();
+        self.wal.append(&bodies)?;
+        self.wal.sync()?;
+        let c = &shared.counters;
+        c.wal_fsyncs.fetch_add(1, Ordering::Relaxed);
+        c.wal_bytes
+            .fetch_add(self.wal.end() - before, Ordering::Relaxed);
+        c.wal_disk_bytes
+            .store(self.wal.disk_bytes(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Applies stored entries to the seen-keys log, the groups and the index.
+    fn apply(&mut self, shared: &Shared, entries: Vec<Entry>) {
+        {
+            let mut groups = write(&shared.groups);
+            for entry in &entries {
+                groups.apply(&entry.event, entry.meta.as_ref());
+                if let Some((day, hash)) = entry.seen_key() {
+                    self.seen_log.push(day, hash);
+                }
+            }
+        }
+        let stored = entries.len() as u64;
+        let events: Vec<Event> = entries.into_iter().map(|e| e.event).collect();
+        if let Err(e) = shared.index.add(&events) {
+            tracing::error!(error = %e, "index write failed, the log keeps the events");
+            self.index_broken = true;
+        }
+        self.applied = self.wal.end();
+        shared
+            .counters
+            .events_stored
+            .fetch_add(stored, Ordering::Relaxed);
+    }
+
+    /// Commits the index; with `snapshot`, also persists the seen keys and the
+    /// groups and applies retention. Then trims the log.
+    pub(crate) fn checkpoint(&mut self, shared: &Shared, snapshot: bool) -> Result<(), StoreError> {
+        if self.index_committed < self.applied && !self.index_broken {
+            shared.index.commit_with(self.applied)?;
+            self.index_committed = self.applied;
+        }
+        if snapshot {
+            self.retain(shared)?;
+            if self.groups_saved < self.applied {
+                self.seen_log.flush()?;
+                read(&shared.groups).save(&self.groups_path, self.applied)?;
+                self.groups_saved = self.applied;
+            }
+        }
+        self.wal.trim(self.index_committed.min(self.groups_saved))?;
+        let disk_bytes = self.wal.disk_bytes();
+        shared
+            .counters
+            .wal_disk_bytes
+            .store(disk_bytes, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Drops the days older than the retention from every part.
+    fn retain(&mut self, shared: &Shared) -> Result<(), StoreError> {
+        let days = u64::from(self.config.retention_days.max(1)) - 1;
+        let keep_from = Utc::now().date_naive() - Days::new(days);
+        write(&shared.groups).retain(keep_from);
+        shared.dedup.retain(keep_from);
+        self.seen_log.retain(keep_from)?;
+        shared.index.retain(keep_from)
+    }
+}
+
+type Done = SyncSender<Result<(), StoreError>>;
+
+/// The error every write gets once the log has failed.
+pub(crate) fn failed_error(message: &str) -> StoreError {
+    StoreError::Io {
+        path: "write-ahead log".into(),
+        source: std::io::Error::other(format!(
+            "an earlier write failed ({message}); restart the store to recover"
+        )),
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|e| e.into_inner())
+}

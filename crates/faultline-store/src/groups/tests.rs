@@ -1,0 +1,148 @@
+use super::*;
+use chrono::TimeZone;
+
+fn at(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, day, hour, 0, 0).unwrap()
+}
+
+fn event(fp: &str, ts: DateTime<Utc>, service: &str, level: Level) -> Event {
+    let mut e = Event::new(format!("{fp} happened"));
+    e.fingerprint = Some(fp.into());
+    e.ts = Some(ts);
+    e.service = Some(service.into());
+    e.level = Some(level);
+    e.host = Some(format!("{service}-host"));
+    e
+}
+
+fn meta(title: &str) -> GroupMeta {
+    GroupMeta {
+        title: title.into(),
+        culprit: Some("pay.rs in charge".into()),
+        module: Some("pay".into()),
+        explanation: "grouped by: exception type".into(),
+    }
+}
+
+/// `a`: 5 events on the 20th; `b`: 1 on the 10th, 3 on the 27th and 28th;
+/// `c`: 2 warnings on the 28th, on two services.
+fn store() -> GroupStore {
+    let mut s = GroupStore::default();
+    for h in 0..5 {
+        s.apply(
+            &event("a", at(20, h), "billing", Level::Error),
+            Some(&meta("A")),
+        );
+    }
+    s.apply(
+        &event("b", at(10, 1), "cart", Level::Info),
+        Some(&meta("B")),
+    );
+    for (d, h) in [(27, 3), (28, 1), (28, 2)] {
+        s.apply(&event("b", at(d, h), "cart", Level::Fatal), None);
+    }
+    s.apply(&event("c", at(28, 5), "billing", Level::Warn), None);
+    s.apply(&event("c", at(28, 6), "cart", Level::Warn), None);
+    s
+}
+
+fn fps(records: &[GroupRecord]) -> Vec<&str> {
+    records.iter().map(|r| r.fingerprint.as_str()).collect()
+}
+
+fn today() -> NaiveDate {
+    at(28, 0).date_naive()
+}
+
+#[test]
+fn a_group_keeps_counts_first_and_last_seen_level_and_first_sample() {
+    let s = store();
+    let b = s.get("b").unwrap();
+    assert_eq!(b.count, 4);
+    assert_eq!((b.first_seen, b.last_seen), (at(10, 1), at(28, 2)));
+    assert_eq!(b.level, Some(Level::Fatal));
+    assert_eq!(b.title, "B");
+    assert_eq!(b.sample.ts, Some(at(10, 1)));
+    assert_eq!(b.daily.values().copied().collect::<Vec<_>>(), vec![1, 1, 2]);
+    let c = s.get("c").unwrap();
+    assert_eq!(c.title, "c happened", "a title from the event without meta");
+    assert_eq!(c.services, vec!["billing", "cart"]);
+    assert_eq!(c.hosts, vec!["billing-host", "cart-host"]);
+    assert!(s.get("nope").is_none());
+}
+
+#[test]
+fn ranks_by_count_new_and_trend_within_the_window() {
+    let s = store();
+    let q = |sort, since: Option<DateTime<Utc>>| GroupQuery {
+        sort,
+        since,
+        ..GroupQuery::default()
+    };
+    assert_eq!(
+        fps(&s.query(&q(GroupSort::Count, None), today())),
+        ["a", "b", "c"]
+    );
+    let recent = s.query(&q(GroupSort::Count, Some(at(25, 12))), today());
+    assert_eq!(fps(&recent), ["b", "c"]);
+    assert_eq!(recent[0].count, 3, "counts from the start of since's day");
+    assert_eq!(
+        fps(&s.query(&q(GroupSort::New, None), today())),
+        ["c", "a", "b"]
+    );
+    let trend = s.query(&q(GroupSort::Trend, Some(at(21, 0))), today());
+    assert_eq!(fps(&trend), ["b", "c"], "a had nothing in the window");
+    let limited = GroupQuery {
+        limit: Some(1),
+        ..GroupQuery::default()
+    };
+    assert_eq!(fps(&s.query(&limited, today())), ["a"]);
+}
+
+#[test]
+fn filters_by_service_and_minimum_level() {
+    let s = store();
+    let cart = GroupQuery {
+        service: Some("cart".into()),
+        ..GroupQuery::default()
+    };
+    let got = s.query(&cart, today());
+    assert_eq!(fps(&got), ["b", "c"]);
+    assert_eq!(got[1].count, 1, "only the cart events of c");
+    let errors = GroupQuery {
+        level: Some(Level::Error),
+        ..GroupQuery::default()
+    };
+    assert_eq!(fps(&s.query(&errors, today())), ["a", "b"]);
+}
+
+#[test]
+fn retention_drops_old_days_and_emptied_groups() {
+    let mut s = store();
+    s.retain(at(21, 0).date_naive());
+    assert!(s.get("a").is_none());
+    let b = s.get("b").unwrap();
+    assert_eq!(b.count, 3);
+    assert_eq!(s.len(), 2);
+}
+
+#[test]
+fn a_snapshot_round_trips_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("groups.json");
+    assert_eq!(GroupStore::load(&path).unwrap().1, 0);
+    store().save(&path, 4242).unwrap();
+    let (back, position) = GroupStore::load(&path).unwrap();
+    assert_eq!(position, 4242);
+    let q = GroupQuery::default();
+    let (a, b) = (back.query(&q, today()), store().query(&q, today()));
+    assert_eq!(
+        serde_json::to_value(a).unwrap(),
+        serde_json::to_value(b).unwrap()
+    );
+    std::fs::write(&path, b"{\"version\":9,\"position\":0,\"groups\":[]}").unwrap();
+    assert!(matches!(
+        GroupStore::load(&path),
+        Err(StoreError::Corrupt { .. })
+    ));
+}
