@@ -24,6 +24,143 @@ pub enum Command {
         after_help = "Examples:\n  faultline analyze fixtures/demo\n  faultline analyze --json /var/log/app/ > weak-areas.json\n  faultline analyze --data ~/.faultline --top 20 logs/*.gz"
     )]
     Analyze(AnalyzeArgs),
+    /// Run the collector: receive events over HTTP, store, group and index
+    /// them, and answer queries.
+    #[command(
+        after_help = "Examples:\n  faultline collect --listen 127.0.0.1:7080 --data /var/lib/faultline\n  faultline collect --listen 0.0.0.0:7080 --data /var/lib/faultline --config /etc/faultline/collector.toml --log-format json"
+    )]
+    Collect(CollectArgs),
+    /// Search events (tantivy query syntax), newest first.
+    #[command(
+        after_help = "Examples:\n  faultline search --collector http://127.0.0.1:7080 'PaymentService AND level:error' --since 24h\n  faultline search --data /var/lib/faultline --service checkout --group 3f2a9c --json"
+    )]
+    Search(SearchArgs),
+    /// List error groups ranked by count, newness or trend, or show one group.
+    #[command(
+        after_help = "Examples:\n  faultline groups --collector http://127.0.0.1:7080 --since 7d\n  faultline groups --data /var/lib/faultline --sort new --service checkout\n  faultline groups --data /var/lib/faultline 3f2a9c0d1e2b4a5f6789abcdef012345"
+    )]
+    Groups(GroupsArgs),
+    /// Count events over time by any field, with percentiles of a numeric field.
+    #[command(
+        after_help = "Examples:\n  faultline stats --collector http://127.0.0.1:7080 'path:\"/api/v1/legacy\"' --interval 1d\n  faultline stats --data /var/lib/faultline --by payment_method --interval 1d\n  faultline stats --data /var/lib/faultline 'service:gateway' --percentiles request_time"
+    )]
+    Stats(StatsArgs),
+}
+
+/// Options of `faultline collect`.
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// The address to listen on (wins over the config's `listen`).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+
+    /// The data folder: write-ahead log, index, groups (wins over the config's `data`).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// A TOML config: tokens, limits, `[store]`, `[fingerprint]` (see deploy/collector.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Log lines as text or JSON (filter with RUST_LOG, default `info`).
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+/// How the collector writes its logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where `search`, `groups` and `stats` send their queries.
+#[derive(Debug, Args)]
+pub struct QuerySource {
+    /// A running collector, such as `http://127.0.0.1:7080`.
+    #[arg(long, value_name = "URL", conflicts_with = "data")]
+    pub collector: Option<String>,
+
+    /// A data folder, read directly (no collector needed).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// The bearer token for --collector (default: $FAULTLINE_TOKEN).
+    #[arg(long)]
+    pub token: Option<String>,
+
+    /// Print the API's JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `faultline search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// tantivy query syntax, such as `PaymentService AND timeout`; empty matches all.
+    #[arg(value_name = "QUERY")]
+    pub query: Option<String>,
+    #[arg(long)]
+    pub service: Option<String>,
+    #[arg(long)]
+    pub level: Option<String>,
+    /// RFC 3339, a date, or an age such as 24h or 7d.
+    #[arg(long)]
+    pub since: Option<String>,
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only events of this group (fingerprint).
+    #[arg(long)]
+    pub group: Option<String>,
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub source: QuerySource,
+}
+
+/// Options of `faultline groups`.
+#[derive(Debug, Args)]
+pub struct GroupsArgs {
+    /// Show this group in full instead of a list.
+    #[arg(value_name = "FINGERPRINT")]
+    pub fingerprint: Option<String>,
+    /// RFC 3339, a date, or an age such as 24h or 7d.
+    #[arg(long, default_value = "7d")]
+    pub since: String,
+    #[arg(long)]
+    pub service: Option<String>,
+    #[arg(long)]
+    pub level: Option<String>,
+    /// count, new or trend.
+    #[arg(long, default_value = "count")]
+    pub sort: String,
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub source: QuerySource,
+}
+
+/// Options of `faultline stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// tantivy query syntax; empty matches all.
+    #[arg(value_name = "QUERY")]
+    pub query: Option<String>,
+    /// Count by this field: service, level, host, fingerprint or any event field.
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Bucket width: 1m, 1h, 1d...
+    #[arg(long, default_value = "1h")]
+    pub interval: String,
+    /// p50/p95/p99 of this numeric field, such as request_time.
+    #[arg(long)]
+    pub percentiles: Option<String>,
+    #[arg(long)]
+    pub since: Option<String>,
+    #[arg(long)]
+    pub until: Option<String>,
+    #[command(flatten)]
+    pub source: QuerySource,
 }
 
 /// Options of `faultline analyze`.

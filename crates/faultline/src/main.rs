@@ -27,5 +27,9 @@ fn run(args: cli::Cli) -> anyhow::Result<ExitCode> {
     match args.command {
         cli::Command::Parse(parse) => cmd::parse::run(parse),
         cli::Command::Analyze(analyze) => cmd::analyze::run(analyze),
+        cli::Command::Collect(collect) => cmd::collect::run(collect),
+        cli::Command::Search(search) => cmd::query::search(search),
+        cli::Command::Groups(groups) => cmd::query::groups(groups),
+        cli::Command::Stats(stats) => cmd::query::stats(stats),
     }
 }

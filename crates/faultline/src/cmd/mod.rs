@@ -1,4 +1,6 @@
 //! One module per subcommand.
 
 pub mod analyze;
+pub mod collect;
 pub mod parse;
+pub mod query;

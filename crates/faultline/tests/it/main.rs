@@ -1,6 +1,7 @@
 //! End-to-end tests of the `faultline` binary: real files, real processes.
 
 mod analyze;
+mod collector;
 mod config;
 mod parse;
 

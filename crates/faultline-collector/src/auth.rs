@@ -1,0 +1,77 @@
+//! Who may call `/api`: a bearer token from the config (its project is
+//! attached to the request), or, when no tokens are configured, any client
+//! on a loopback address.
+
+use crate::error::ApiError;
+use crate::metrics::Rejection;
+use crate::server::SharedState;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::AUTHORIZATION;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+
+/// The project a request's token belongs to (none on loopback without
+/// tokens).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project(pub Option<String>);
+
+/// Middleware: lets the request through with its [`Project`], or answers
+/// 401 (token missing or unknown) or 403 (no tokens and a remote peer).
+pub async fn require(
+    State(state): State<SharedState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let tokens = &state.config.tokens;
+    let project = if tokens.is_empty() {
+        if !peer.ip().to_canonical().is_loopback() {
+            state.metrics.rejected(Rejection::Unauthorized, 1);
+            return ApiError::Forbidden(
+                "no tokens are configured: only loopback clients are accepted".into(),
+            )
+            .into_response();
+        }
+        None
+    } else {
+        let token = request
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(bearer);
+        match token.and_then(|t| tokens.get(t)) {
+            Some(project) => Some(project.clone()),
+            None => {
+                state.metrics.rejected(Rejection::Unauthorized, 1);
+                tracing::info!(peer = %peer, "refused: missing or unknown token");
+                return ApiError::Unauthorized.into_response();
+            }
+        }
+    };
+    request.extensions_mut().insert(Project(project));
+    next.run(request).await
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header value.
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_tokens_are_read_case_insensitively() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer  abc "), Some("abc"));
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("Bearer "), None);
+        assert_eq!(bearer("abc"), None);
+    }
+}

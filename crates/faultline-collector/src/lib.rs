@@ -1,0 +1,44 @@
+//! The faultline collector: receives events from shippers over HTTP, stores
+//! them durably, fingerprints errors into groups, and answers search, group
+//! and stats queries.
+//!
+//! Routes:
+//! - `POST /api/v1/ingest` — a wire batch (NDJSON, optionally gzip) or raw
+//!   text; answered only once the events are in the fsynced write-ahead log
+//!   (see [`ingest`] for the statuses and what a partial batch means);
+//! - `GET /api/v1/search`, `/api/v1/groups`, `/api/v1/groups/{fingerprint}`,
+//!   `/api/v1/stats` — see [`params`] for the parameters;
+//! - `GET /metrics` (Prometheus text), `/healthz` (the process is up),
+//!   `/readyz` (the store is open and its log replayed).
+//!
+//! `/api` needs `Authorization: Bearer TOKEN` with a token from the config;
+//! with no tokens configured, only loopback clients are served.
+//!
+//! ```no_run
+//! use faultline_collector::{RawConfig, serve, shutdown_signal};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut raw = RawConfig::default();
+//! raw.listen = Some("127.0.0.1:7080".into());
+//! raw.data = Some("/var/lib/faultline".into());
+//! serve(raw.validate()?, shutdown_signal()).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod auth;
+pub mod config;
+mod error;
+pub mod ingest;
+pub mod metrics;
+pub mod params;
+pub mod pipeline;
+mod query;
+mod server;
+
+pub use auth::Project;
+pub use config::{CollectorConfig, ConfigError, RawConfig};
+pub use error::ApiError;
+pub use ingest::{IngestResponse, RejectedLine};
+pub use pipeline::{Pipeline, PipelineError, TEMPLATES_FILE};
+pub use server::{AppState, ServeError, SharedState, router, serve, shutdown_signal, state};

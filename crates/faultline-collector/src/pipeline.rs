@@ -1,0 +1,212 @@
+//! What happens to events between decoding and the store: each gets its
+//! idempotency key, errors and warnings are fingerprinted (one template miner,
+//! behind a lock, because it learns in arrival order), every event gets its
+//! message template, and new groups are described for the group store.
+
+use faultline_event::{Event, Level};
+use faultline_fingerprint::template::TemplateMiner;
+use faultline_fingerprint::{Fingerprinter, culprit, culprit_module, mask, title};
+use faultline_store::{GroupMeta, Incoming, IngestOutcome, Store, StoreError};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The file in the data folder holding the mined message templates (shared
+/// with `faultline analyze --data`, so group ids agree).
+pub const TEMPLATES_FILE: &str = "templates.json";
+
+/// Fingerprints batches and hands them to the store.
+#[derive(Debug)]
+pub struct Pipeline {
+    fingerprinter: Mutex<Fingerprinter>,
+    templates: PathBuf,
+}
+
+/// Why the pipeline could not start or save its state.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
+    #[error("{path}: not a template file: {reason}")]
+    Templates { path: String, reason: String },
+    #[error("fingerprint: {0}")]
+    Config(#[from] faultline_fingerprint::ConfigError),
+}
+
+impl Pipeline {
+    /// Continues from the templates saved in `data`, if any.
+    pub fn open(config: faultline_fingerprint::Config, data: &Path) -> Result<Self, PipelineError> {
+        let templates = data.join(TEMPLATES_FILE);
+        let miner = load_miner(&templates)?;
+        Ok(Pipeline {
+            fingerprinter: Mutex::new(Fingerprinter::with_miner(config, miner)?),
+            templates,
+        })
+    }
+
+    /// Fingerprints `events` (each with its key) and stores them; returns once
+    /// the store has them durably.
+    pub fn ingest(
+        &self,
+        store: &Store,
+        events: Vec<(Option<String>, Event)>,
+    ) -> Result<IngestOutcome, StoreError> {
+        if events.is_empty() {
+            return Ok(IngestOutcome::default());
+        }
+        let (batch, explanations) = self.prepare(events);
+        let meta = |event: &Event| describe(event, &explanations);
+        store.ingest(batch, &meta)
+    }
+
+    /// Fingerprints a batch under one lock; returns the store's input and the
+    /// explanation of each fingerprint decided.
+    pub fn prepare(
+        &self,
+        events: Vec<(Option<String>, Event)>,
+    ) -> (Vec<Incoming>, HashMap<String, String>) {
+        let mut explanations = HashMap::new();
+        let mut batch = Vec::with_capacity(events.len());
+        let mut fingerprinter = self
+            .fingerprinter
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (key, mut event) in events {
+            if is_grouped(&event) {
+                let decision = fingerprinter.apply(&mut event);
+                explanations
+                    .entry(decision.fingerprint)
+                    .or_insert(decision.explanation);
+            } else if event.template.is_none() {
+                event.template = Some(mask::mask(&event.message));
+            }
+            batch.push(Incoming { event, key });
+        }
+        (batch, explanations)
+    }
+
+    /// Writes the template miner's state atomically (a temporary file, then a
+    /// rename).
+    pub fn save_templates(&self) -> Result<(), PipelineError> {
+        let bytes = {
+            let fingerprinter = self
+                .fingerprinter
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            serde_json::to_vec(fingerprinter.miner()).map_err(|e| PipelineError::Templates {
+                path: self.templates.display().to_string(),
+                reason: e.to_string(),
+            })?
+        };
+        let temp = self.templates.with_extension("json.tmp");
+        let io = |path: &Path| {
+            let path = path.display().to_string();
+            move |error| PipelineError::Io { path, error }
+        };
+        std::fs::write(&temp, bytes).map_err(io(&temp))?;
+        std::fs::rename(&temp, &self.templates).map_err(io(&self.templates))
+    }
+}
+
+/// Errors and warnings, and anything carrying an exception, form groups (the
+/// same rule as `faultline analyze`); other events are only indexed.
+pub fn is_grouped(event: &Event) -> bool {
+    event.exception.is_some() || event.level.is_some_and(Level::is_warning_or_above)
+}
+
+/// The idempotency key of an event: `file_id:offset` when the event says
+/// where it came from, else `batch_id:line` when the batch has an id, else
+/// none (stored without deduplication).
+pub fn key_of(event: &Event, batch_id: Option<&str>, line: usize) -> Option<String> {
+    match (&event.source, batch_id) {
+        (Some(source), _) if !source.file_id.is_empty() => {
+            Some(format!("{}:{}", source.file_id, source.offset))
+        }
+        (_, Some(batch)) if !batch.is_empty() => Some(format!("{batch}:{line}")),
+        _ => None,
+    }
+}
+
+fn describe(event: &Event, explanations: &HashMap<String, String>) -> GroupMeta {
+    let explanation = event
+        .fingerprint
+        .as_ref()
+        .and_then(|f| explanations.get(f))
+        .cloned()
+        .unwrap_or_default();
+    GroupMeta {
+        title: title(event),
+        culprit: culprit(event),
+        module: culprit_module(event).or_else(|| event.logger.clone()),
+        explanation,
+    }
+}
+
+fn load_miner(path: &Path) -> Result<TemplateMiner, PipelineError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| PipelineError::Templates {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        }),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(TemplateMiner::new()),
+        Err(error) => Err(PipelineError::Io {
+            path: path.display().to_string(),
+            error,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_event::SourcePos;
+
+    #[test]
+    fn keys_prefer_the_source_position_then_the_batch_line() {
+        let mut event = Event::new("x");
+        assert_eq!(key_of(&event, None, 3), None);
+        assert_eq!(key_of(&event, Some("b-1"), 3), Some("b-1:3".into()));
+        event.source = Some(SourcePos {
+            path: "/var/log/a.log".into(),
+            file_id: "00ff".into(),
+            offset: 42,
+        });
+        assert_eq!(key_of(&event, Some("b-1"), 3), Some("00ff:42".into()));
+        event.source.as_mut().unwrap().file_id.clear();
+        assert_eq!(key_of(&event, None, 3), None);
+    }
+
+    #[test]
+    fn errors_are_fingerprinted_and_info_only_templated() {
+        let dir = tempfile::tempdir().unwrap();
+        let pipeline = Pipeline::open(Default::default(), dir.path()).unwrap();
+        let mut error = Event::new("payment 4411 failed");
+        error.level = Some(Level::Error);
+        let mut info = Event::new("user 17 logged in");
+        info.level = Some(Level::Info);
+        let (batch, explanations) =
+            pipeline.prepare(vec![(Some("k:1".into()), error), (None, info)]);
+        let fingerprint = batch[0].event.fingerprint.clone().unwrap();
+        assert!(explanations[&fingerprint].starts_with("grouped by"));
+        assert_eq!(batch[0].key.as_deref(), Some("k:1"));
+        assert_eq!(batch[1].event.fingerprint, None);
+        assert_eq!(
+            batch[1].event.template.as_deref(),
+            Some("user <num> logged in")
+        );
+    }
+
+    #[test]
+    fn templates_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let pipeline = Pipeline::open(Default::default(), dir.path()).unwrap();
+        let mut event = Event::new("disk /dev/sda1 is 91% full");
+        event.level = Some(Level::Warn);
+        let (first, _) = pipeline.prepare(vec![(None, event.clone())]);
+        pipeline.save_templates().unwrap();
+        let reopened = Pipeline::open(Default::default(), dir.path()).unwrap();
+        let (again, _) = reopened.prepare(vec![(None, event)]);
+        assert_eq!(first[0].event.fingerprint, again[0].event.fingerprint);
+        assert!(dir.path().join(TEMPLATES_FILE).exists());
+    }
+}

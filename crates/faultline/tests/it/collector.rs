@@ -1,0 +1,437 @@
+//! `faultline collect` over real HTTP on 127.0.0.1: concurrent clients,
+//! SIGKILL during ingest and a restart, refused requests that lose nothing
+//! else, a SIGTERM drain, and the query commands against the collector and
+//! the data folder. Every wait has a deadline; children die with their guard.
+
+use super::{faultline, path_str, stderr};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "test-token-0123456789";
+
+/// A collector child process, killed when dropped.
+struct Collector {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Collector {
+    fn start(data: &Path, config: Option<&Path>) -> Collector {
+        let log = unique(data.to_path_buf());
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_faultline"));
+        cmd.args(["collect", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .args(["--data", path_str(data)])
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"));
+        if let Some(config) = config {
+            cmd.args(["--config", path_str(config)]);
+        }
+        let child = cmd.spawn().expect("faultline collect starts");
+        let mut collector = Collector {
+            child,
+            base: String::new(),
+            log,
+        };
+        let addr = collector.wait_for_log("listening")["addr"]
+            .as_str()
+            .expect("listening line has addr")
+            .to_string();
+        collector.base = format!("http://{addr}");
+        collector.wait_ready();
+        collector
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The first JSON log line whose message is `message`.
+    fn wait_for_log(&mut self, message: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let file = std::fs::File::open(&self.log).expect("log file");
+            for line in BufReader::new(file).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str::<Value>(&line)
+                    && v["message"] == message
+                {
+                    return v;
+                }
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("collector exited ({status}): {}", self.logs());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("no {message:?} log line within 20 s: {}", self.logs());
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(r) = client().get(self.url("/readyz")).send()
+                && r.status() == 200
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("not ready within 20 s: {}", self.logs());
+    }
+
+    fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn sigkill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn sigterm(&mut self) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("no exit within 20 s of SIGTERM: {}", self.logs());
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn unique(path: PathBuf) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    path.with_extension(format!("{}-{n}.log", std::process::id()))
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .build()
+        .expect("client")
+}
+
+/// A batch of `n` error events from one file, keyed by `file_id:offset`.
+fn batch(file: &str, first: u64, n: u64, service: &str) -> Vec<u8> {
+    let mut body = format!("{{\"faultline_batch\":1,\"batch_id\":\"{file}-{first}\"}}\n");
+    for i in first..first + n {
+        let event = json!({
+            "ts": "2026-11-26T07:00:00Z",
+            "level": "error",
+            "service": service,
+            "message": format!("payment {i} declined by com.acme.PaymentService"),
+            "source": {"path": "/var/log/app.log", "file_id": file, "offset": i * 100},
+        });
+        body.push_str(&event.to_string());
+        body.push('\n');
+    }
+    body.into_bytes()
+}
+
+fn post(c: &Collector, body: Vec<u8>, token: Option<&str>) -> (u16, Value) {
+    let mut request = client()
+        .post(c.url("/api/v1/ingest"))
+        .header("content-type", "application/x-ndjson")
+        .body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().expect("ingest request");
+    let status = response.status().as_u16();
+    (status, response.json().unwrap_or(Value::Null))
+}
+
+fn search_total(c: &Collector, query: &[(&str, &str)], token: Option<&str>) -> u64 {
+    let mut request = client().get(c.url("/api/v1/search")).query(query);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().expect("search request");
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().expect("search JSON");
+    body["total"].as_u64().expect("total")
+}
+
+/// Polls search until it reports `want` (the index commits on a timer).
+fn wait_total(c: &Collector, query: &[(&str, &str)], token: Option<&str>, want: u64) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let total = search_total(c, query, token);
+        if total == want || Instant::now() > deadline {
+            return total;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn metric(c: &Collector, line_start: &str) -> f64 {
+    let text = client()
+        .get(c.url("/metrics"))
+        .send()
+        .and_then(|r| r.text())
+        .expect("metrics");
+    text.lines()
+        .find_map(|l| l.strip_prefix(line_start)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[test]
+fn concurrent_clients_and_retries_are_counted_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Collector::start(&dir.path().join("data"), None);
+    std::thread::scope(|scope| {
+        for t in 0..8 {
+            let c = &c;
+            scope.spawn(move || {
+                for b in 0..20u64 {
+                    let body = batch(&format!("file{t}"), b * 5, 5, "checkout");
+                    let (status, reply) = post(c, body.clone(), None);
+                    assert_eq!(status, 200, "{reply}");
+                    assert_eq!(reply["accepted"], 5, "{reply}");
+                    if b % 4 == 0 {
+                        let (status, reply) = post(c, body, None);
+                        assert_eq!((status, reply["duplicates"].as_u64()), (200, Some(5)));
+                    }
+                }
+            });
+        }
+    });
+    let total = wait_total(&c, &[("q", "PaymentService")], None, 800);
+    assert_eq!(total, 800);
+    assert_eq!(metric(&c, "faultline_ingest_events_total "), 800.0);
+    assert_eq!(metric(&c, "faultline_ingest_duplicates_total "), 200.0);
+    let groups: Value = client()
+        .get(c.url("/api/v1/groups"))
+        .query(&[("since", "2026-11-01")])
+        .send()
+        .and_then(|r| r.json())
+        .unwrap();
+    let counted: u64 = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, 800, "{groups}");
+}
+
+#[test]
+fn sigkill_during_ingest_loses_no_acknowledged_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let collector = Arc::new(Mutex::new(Collector::start(&data, None)));
+    let base = Arc::new(Mutex::new(collector.lock().unwrap().base.clone()));
+    let acked = Arc::new(AtomicUsize::new(0));
+    let (clients, batches, per_batch) = (4, 40u64, 10u64);
+    let workers: Vec<_> = (0..clients)
+        .map(|t| {
+            let (base, acked) = (base.clone(), acked.clone());
+            std::thread::spawn(move || send_until_acked(t, batches, per_batch, &base, &acked))
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while acked.load(Ordering::Relaxed) < (clients * batches as usize) / 3 {
+        assert!(Instant::now() < deadline, "clients made no progress");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let acked_at_kill = acked.load(Ordering::Relaxed);
+    collector.lock().unwrap().sigkill();
+    let restarted = Collector::start(&data, None);
+    *base.lock().unwrap() = restarted.base.clone();
+    for worker in workers {
+        worker.join().expect("client thread");
+    }
+    assert!(
+        acked_at_kill < clients * batches as usize,
+        "the kill came after ingest ended"
+    );
+    let want = clients as u64 * batches * per_batch;
+    let total = wait_total(&restarted, &[("q", "PaymentService")], None, want);
+    assert_eq!(total, want, "every acknowledged event, exactly once");
+}
+
+/// Sends this client's batches in order, retrying each (same keys) until it
+/// is acknowledged; the collector may vanish and come back on a new port.
+fn send_until_acked(t: usize, batches: u64, per: u64, base: &Mutex<String>, acked: &AtomicUsize) {
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    for b in 0..batches {
+        let body = batch(&format!("kill{t}"), b * per, per, "billing");
+        let deadline = Instant::now() + Duration::from_secs(40);
+        loop {
+            assert!(
+                Instant::now() < deadline,
+                "batch {b} of client {t} never acknowledged"
+            );
+            let url = format!("{}/api/v1/ingest", base.lock().unwrap());
+            let sent = http.post(url).body(body.clone()).send();
+            if sent.is_ok_and(|r| r.status() == 200) {
+                acked.fetch_add(1, Ordering::Relaxed);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+#[test]
+fn refused_requests_get_their_status_and_lose_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("collector.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[limits]\nmax_body_bytes = 65536\nmax_event_bytes = 4096\nmax_decoded_bytes = 262144\n\n[[tokens]]\nproject = \"shop\"\ntoken = \"{TOKEN}\"\n"
+        ),
+    )
+    .unwrap();
+    let c = Collector::start(&dir.path().join("data"), Some(&config));
+    let good = batch("ok", 0, 3, "shop");
+    assert_eq!(post(&c, good.clone(), None).0, 401);
+    assert_eq!(
+        post(&c, good.clone(), Some("wrong-token-0123456789")).0,
+        401
+    );
+    assert_eq!(post(&c, good, Some(TOKEN)).0, 200);
+
+    let mut mixed = batch("mixed", 0, 2, "shop");
+    mixed.extend_from_slice(b"{\"message\": not json}\n");
+    let huge = json!({"message": "x".repeat(5000), "level": "error"}).to_string();
+    mixed.extend_from_slice(format!("{huge}\n").as_bytes());
+    let last = batch("mixed", 10, 1, "shop");
+    let header_end = last.iter().position(|&b| b == b'\n').unwrap() + 1;
+    mixed.extend_from_slice(&last[header_end..]);
+    let (status, reply) = post(&c, mixed, Some(TOKEN));
+    assert_eq!(status, 400, "{reply}");
+    let lines: Vec<u64> = reply["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![4, 5], "{reply}");
+    assert_eq!(reply["accepted"], 3, "{reply}");
+    assert!(
+        reply["error"].as_str().unwrap().contains("line 4, 5"),
+        "{reply}"
+    );
+
+    let oversize = batch("big", 0, 400, "shop");
+    assert!(oversize.len() > 65536);
+    assert_eq!(post(&c, oversize, Some(TOKEN)).0, 413);
+    let mut bomb = GzEncoder::new(Vec::new(), Compression::best());
+    bomb.write_all(&vec![b' '; 4 << 20]).unwrap();
+    let (status, reply) = post(&c, bomb.finish().unwrap(), Some(TOKEN));
+    assert_eq!(status, 413, "{reply}");
+    let (status, _) = post(&c, vec![0x1f, 0x8b, 8, 0, 1, 2, 3], Some(TOKEN));
+    assert_eq!(status, 400);
+
+    let total = wait_total(&c, &[("q", "PaymentService")], Some(TOKEN), 6);
+    assert_eq!(total, 6, "the 3 good events, then the 3 good neighbours");
+    assert_eq!(
+        metric(
+            &c,
+            "faultline_ingest_rejected_total{reason=\"unauthorized\"}"
+        ),
+        2.0
+    );
+    assert_eq!(
+        metric(
+            &c,
+            "faultline_ingest_rejected_total{reason=\"decoded_too_large\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        metric(
+            &c,
+            "faultline_ingest_rejected_total{reason=\"body_too_large\"}"
+        ),
+        1.0
+    );
+}
+
+#[test]
+fn sigterm_drains_and_the_query_commands_read_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut c = Collector::start(&data, None);
+    let (status, _) = post(&c, batch("term", 0, 4, "gateway"), None);
+    assert_eq!(status, 200);
+    let text = "2026-11-26 07:00:01 ERROR [main] c.a.Checkout - order 17 failed\njava.lang.IllegalStateException: no stock\n\tat com.acme.shop.Cart.checkout(Cart.java:61)\n";
+    let raw = client()
+        .post(c.url("/api/v1/ingest?service=shop&batch_id=raw-1"))
+        .header("content-type", "text/plain")
+        .body(text)
+        .send()
+        .unwrap();
+    assert_eq!(raw.status(), 200);
+    let reply: Value = raw.json().unwrap();
+    assert_eq!(
+        reply["accepted"], 1,
+        "the trace joins its header line: {reply}"
+    );
+    assert_eq!(wait_total(&c, &[("q", "Cart")], None, 1), 1);
+
+    let out = faultline(&[
+        "groups",
+        "--collector",
+        &c.base,
+        "--since",
+        "2026-11-01",
+        "--json",
+    ]);
+    let groups: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    assert_eq!(groups.as_array().map(Vec::len), Some(2), "{groups}");
+
+    assert!(c.sigterm().success(), "{}", c.logs());
+    c.wait_for_log("index committed and templates saved: stopped");
+    let out = faultline(&[
+        "search",
+        "--data",
+        path_str(&data),
+        "PaymentService",
+        "--json",
+    ]);
+    let found: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    assert_eq!(found["total"], 4, "{found}");
+    let out = faultline(&[
+        "stats",
+        "--data",
+        path_str(&data),
+        "--by",
+        "service",
+        "--json",
+    ]);
+    let stats: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    assert_eq!(stats["total"], 5, "{stats}");
+    let out = faultline(&["groups", "--data", path_str(&data), "--since", "2026-11-01"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FINGERPRINT"));
+}
