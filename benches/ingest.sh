@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of the collector: HTTP + write-ahead log (fsync,
+# group commit) + fingerprinting + index, over the demo corpus scaled to
+# N MiB (default 256), sent by C concurrent curl clients (default 4) as
+# gzip NDJSON batches of about 1 MiB, as a shipper sends them.
+#
+#   benches/ingest.sh            # 256 MiB, 4 clients
+#   benches/ingest.sh 64 2       # a quick check
+#
+# Reports: ingest MB/s of raw log bytes (wall clock, and per CPU second of
+# the collector process, read from /proc/<pid>/stat), the same for NDJSON
+# bytes, index size against raw bytes, search visibility (a unique token
+# posted, search polled until it appears), and top-groups query p50/p99
+# over 200 requests. The corpus and its batches are kept under
+# target/bench-corpus/ and reused.
+set -euo pipefail
+
+mib="${1:-256}"
+clients="${2:-4}"
+case "$mib$clients" in
+'' | *[!0-9]*)
+	echo "usage: $0 [MIB] [CLIENTS]" >&2
+	exit 2
+	;;
+esac
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+corpus="target/bench-corpus/${mib}mib"
+batches="target/bench-corpus/${mib}mib-batches"
+bin="target/release/faultline"
+
+echo "building release binaries" >&2
+cargo build --quiet --release -p faultline --bin faultline
+cargo build --quiet --release -p faultline-benches --example demo
+
+if [[ ! -f "$corpus.complete" ]]; then
+	echo "generating $mib MiB of demo logs into $corpus" >&2
+	rm -rf "$corpus"
+	target/release/examples/demo "$corpus" --mib "$mib" >&2
+	touch "$corpus.complete"
+fi
+if [[ ! -f "$batches.complete" ]]; then
+	echo "parsing the corpus into gzip NDJSON batches in $batches" >&2
+	rm -rf "$batches"
+	mkdir -p "$batches"
+	find "$corpus" -type f -print0 | sort -z | xargs -0 "$bin" parse 2>/dev/null |
+		split -C 1M -d -a 6 - "$batches/b"
+	for f in "$batches"/b*; do gzip -1 "$f"; done
+	touch "$batches.complete"
+fi
+
+raw_bytes="$(find "$corpus" -type f -printf '%s\n' | awk '{s += $1} END {print s}')"
+ndjson_bytes="$(for f in "$batches"/b*.gz; do gzip -dc "$f"; done | wc -c)"
+work="$(mktemp -d)"
+collector_pid=""
+cleanup() {
+	if [[ -n "$collector_pid" ]]; then kill "$collector_pid" 2>/dev/null || true; fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$bin" collect --listen 127.0.0.1:0 --data "$work/data" --log-format json 2>"$work/log" &
+collector_pid=$!
+addr=""
+for _ in $(seq 200); do
+	addr="$(grep -o '"addr":"[^"]*"' "$work/log" | head -n 1 | cut -d'"' -f4 || true)"
+	if [[ -n "$addr" ]] && curl -sf "http://$addr/readyz" >/dev/null; then break; fi
+	sleep 0.05
+done
+[[ -n "$addr" ]] || {
+	echo "collector did not start" >&2
+	cat "$work/log" >&2
+	exit 1
+}
+base="http://$addr"
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$collector_pid/stat"; }
+ticks_per_second="$(getconf CLK_TCK)"
+
+echo "sending $(ls "$batches" | wc -l) batches with $clients clients to $base" >&2
+cpu_before="$(cpu_ticks)"
+start="$(date +%s.%N)"
+find "$batches" -name 'b*.gz' -print0 | sort -z |
+	xargs -0 -P "$clients" -I{} curl -sf -o /dev/null -X POST \
+		-H 'content-type: application/x-ndjson' -H 'content-encoding: gzip' \
+		--data-binary @{} "$base/api/v1/ingest"
+end="$(date +%s.%N)"
+cpu_after="$(cpu_ticks)"
+
+token="visibility$(date +%s%N)"
+posted="$(date +%s.%N)"
+printf '{"level":"error","message":"probe %s"}\n' "$token" |
+	curl -sf -o /dev/null -X POST --data-binary @- "$base/api/v1/ingest"
+visible=""
+for _ in $(seq 1000); do
+	if curl -sf "$base/api/v1/search?q=$token" | grep -q '"total":1'; then
+		visible="$(date +%s.%N)"
+		break
+	fi
+	sleep 0.02
+done
+
+for _ in $(seq 200); do
+	curl -s -o /dev/null -w '%{time_total}\n' "$base/api/v1/groups?since=3650d&limit=20"
+done | sort -n >"$work/latency"
+
+kill -TERM "$collector_pid"
+wait "$collector_pid" || true
+collector_pid=""
+index_bytes="$(du -sb "$work/data/index" | cut -f1)"
+
+awk -v raw="$raw_bytes" -v nd="$ndjson_bytes" -v s="$start" -v e="$end" \
+	-v c0="$cpu_before" -v c1="$cpu_after" -v hz="$ticks_per_second" \
+	-v idx="$index_bytes" -v posted="$posted" -v visible="$visible" \
+	-v clients="$clients" -v cores="$(nproc)" '
+BEGIN {
+	wall = e - s; cpu = (c1 - c0) / hz
+	if (cpu <= 0) cpu = 0.01
+	printf "input         %.1f MB raw logs, %.1f MB NDJSON events, %d clients, %d cores\n", raw / 1e6, nd / 1e6, clients, cores
+	printf "wall          %.2f s; collector cpu %.2f s\n", wall, cpu
+	printf "ingest        %.1f MB/s raw (%.1f MB/s NDJSON) wall clock\n", raw / 1e6 / wall, nd / 1e6 / wall
+	printf "per core      %.1f MB/s raw (%.1f MB/s NDJSON) per collector CPU second\n", raw / 1e6 / cpu, nd / 1e6 / cpu
+	printf "index size    %.1f MB = %.3f x raw\n", idx / 1e6, idx / raw
+	if (visible != "") printf "visibility    %.2f s from acknowledgement to search\n", visible - posted
+	else print "visibility    not seen within 20 s"
+}'
+awk '{a[NR] = $1} END {
+	printf "top groups    p50 %.1f ms, p99 %.1f ms over %d requests\n", a[int(NR * 0.5)] * 1000, a[int(NR * 0.99)] * 1000, NR
+}' "$work/latency"
