@@ -118,8 +118,26 @@ fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Hands out full chunks (the first one is large enough to sniff a binary
 /// file from); data read before an error is handed out before the error.
-fn pump(mut reader: Box<dyn Read>, consume: &mut dyn FnMut(Feed<'_>)) -> io::Result<()> {
-    let mut buf = vec![0u8; CHUNK_BYTES];
+fn pump(reader: Box<dyn Read>, consume: &mut dyn FnMut(Feed<'_>)) -> io::Result<()> {
+    // One buffer per thread, reused from file to file: a fresh one per file
+    // costs the kernel a page-zeroing pass over it every time.
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            buf.resize(CHUNK_BYTES, 0);
+            pump_with(reader, &mut buf, consume)
+        }
+        Err(_) => pump_with(reader, &mut vec![0u8; CHUNK_BYTES], consume),
+    })
+}
+
+fn pump_with(
+    mut reader: Box<dyn Read>,
+    buf: &mut [u8],
+    consume: &mut dyn FnMut(Feed<'_>),
+) -> io::Result<()> {
     loop {
         let mut filled = 0;
         let mut failure = None;

@@ -44,7 +44,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("starting worker threads")?;
     let idle = Duration::from_millis(args.input.flush_timeout_ms);
-    let (tx, rx) = mpsc::sync_channel::<Vec<Event>>(64);
+    let (tx, rx) = mpsc::sync_channel::<Batch>(64);
     let mut totals = Totals::default();
     let mut groups = Groups::default();
     // Message groups' template ids, to title them by the template as it ends up.
@@ -67,7 +67,8 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             })
         });
         for mut batch in rx {
-            for event in &mut batch {
+            totals.events += batch.read;
+            for event in &mut batch.grouped {
                 observe(
                     &mut fingerprinter,
                     &mut groups,
@@ -110,25 +111,44 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// What a worker hands the aggregator: how many events it read, and the ones
+/// to group. Events that are not grouped are dropped where they were made,
+/// so the one aggregating thread never touches them.
+struct Batch {
+    read: u64,
+    grouped: Vec<Event>,
+}
+
 /// Hands a batch to the aggregator; a closed channel means it is gone.
 fn send(
-    tx: &mpsc::SyncSender<Vec<Event>>,
+    tx: &mpsc::SyncSender<Batch>,
     events: &mut Vec<Event>,
     service: Option<&str>,
 ) -> std::io::Result<()> {
     if events.is_empty() {
         return Ok(());
     }
+    let read = events.len() as u64;
+    events.retain(is_grouped);
     if let Some(service) = service {
         for event in events.iter_mut().filter(|e| e.service.is_none()) {
             event.service = Some(service.to_string());
         }
     }
-    tx.send(std::mem::take(events))
+    let batch = Batch {
+        read,
+        grouped: std::mem::take(events),
+    };
+    tx.send(batch)
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "analysis stopped"))
 }
 
 /// Errors and warnings, and anything carrying an exception, are grouped.
+fn is_grouped(event: &Event) -> bool {
+    event.exception.is_some() || event.level.is_some_and(Level::is_warning_or_above)
+}
+
+/// Fingerprints a grouped event and counts it into its group.
 fn observe(
     fingerprinter: &mut Fingerprinter,
     groups: &mut Groups,
@@ -136,11 +156,6 @@ fn observe(
     totals: &mut Totals,
     event: &mut Event,
 ) {
-    totals.events += 1;
-    let grouped = event.exception.is_some() || event.level.is_some_and(Level::is_warning_or_above);
-    if !grouped {
-        return;
-    }
     totals.grouped_events += 1;
     let decision = fingerprinter.apply(event);
     if let (Some(id), Some(fingerprint)) = (decision.template_id, &event.fingerprint) {
