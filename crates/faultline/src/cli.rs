@@ -174,8 +174,9 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// A folder that keeps state between runs (the mined message templates, so
-    /// group ids stay stable).
+    /// A data folder, as the collector keeps one: every event is stored and
+    /// indexed there (so `faultline search --data DIR` works offline), and the
+    /// mined message templates are kept between runs so group ids stay stable.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
 

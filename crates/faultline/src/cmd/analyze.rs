@@ -10,10 +10,13 @@ use super::parse::{build_parser, read_input};
 use crate::cli::AnalyzeArgs;
 use crate::input::{self, Input};
 use anyhow::Context as _;
+use faultline_collector::pipeline::key_of;
 use faultline_event::{Event, Level};
+use faultline_fingerprint::mask::mask;
 use faultline_fingerprint::template::TemplateMiner;
 use faultline_fingerprint::{Config, Fingerprinter, culprit, culprit_module, title};
 use faultline_report::{GroupInfo, Groups, Totals, render_json, render_text};
+use faultline_store::{GroupMeta, Incoming, Store, StoreConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -38,6 +41,14 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     for err in errors {
         eprintln!("faultline: {err:#}");
     }
+    let store = match &args.data {
+        Some(dir) => Some(
+            Store::open(dir, StoreConfig::default())
+                .with_context(|| format!("--data {}", dir.display()))?,
+        ),
+        None => None,
+    };
+    let keep_all = store.is_some();
     let progress = progress_bar(&inputs);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))
@@ -47,6 +58,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let (tx, rx) = mpsc::sync_channel::<Batch>(64);
     let mut totals = Totals::default();
     let mut groups = Groups::default();
+    let mut store_error: Option<anyhow::Error> = None;
     // Message groups' template ids, to title them by the template as it ends up.
     let mut templates: HashMap<String, u64> = HashMap::new();
     let outcomes = std::thread::scope(|scope| {
@@ -58,7 +70,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                         let service = args.service.clone().or_else(|| service_of(input));
                         let outcome = read_input(&parser, input, idle, &mut |events| {
                             progress.inc(0);
-                            send(tx, events, service.as_deref())
+                            send(tx, events, service.as_deref(), keep_all)
                         });
                         progress.inc(input_size(input));
                         outcome
@@ -68,7 +80,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         });
         for mut batch in rx {
             totals.events += batch.read;
-            for event in &mut batch.grouped {
+            for event in batch.events.iter_mut().filter(|e| is_grouped(e)) {
                 observe(
                     &mut fingerprinter,
                     &mut groups,
@@ -76,6 +88,11 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                     &mut totals,
                     event,
                 );
+            }
+            if let Some(store) = &store {
+                if let Err(err) = write_store(store, batch.events) {
+                    store_error.get_or_insert(err);
+                }
             }
         }
         workers.join()
@@ -99,7 +116,12 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    if let Some(dir) = &args.data {
+    if let Some(err) = store_error {
+        return Err(err);
+    }
+    if let (Some(dir), Some(store)) = (&args.data, store) {
+        store.commit().context("committing the store")?;
+        drop(store);
         save_miner(dir, fingerprinter.miner())?;
     }
     totals.seconds = started.elapsed().as_secs_f64();
@@ -112,11 +134,11 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// What a worker hands the aggregator: how many events it read, and the ones
-/// to group. Events that are not grouped are dropped where they were made,
-/// so the one aggregating thread never touches them.
+/// it needs. Without a store, events that are not grouped are dropped where
+/// they were made, so the one aggregating thread never touches them.
 struct Batch {
     read: u64,
-    grouped: Vec<Event>,
+    events: Vec<Event>,
 }
 
 /// Hands a batch to the aggregator; a closed channel means it is gone.
@@ -124,12 +146,15 @@ fn send(
     tx: &mpsc::SyncSender<Batch>,
     events: &mut Vec<Event>,
     service: Option<&str>,
+    keep_all: bool,
 ) -> std::io::Result<()> {
     if events.is_empty() {
         return Ok(());
     }
     let read = events.len() as u64;
-    events.retain(is_grouped);
+    if !keep_all {
+        events.retain(is_grouped);
+    }
     if let Some(service) = service {
         for event in events.iter_mut().filter(|e| e.service.is_none()) {
             event.service = Some(service.to_string());
@@ -137,10 +162,34 @@ fn send(
     }
     let batch = Batch {
         read,
-        grouped: std::mem::take(events),
+        events: std::mem::take(events),
     };
     tx.send(batch)
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "analysis stopped"))
+}
+
+/// Stores a batch in the data folder, keyed by source position as the
+/// collector keys a shipper's events, so a rerun over the same files counts
+/// each event once. Events not grouped get only their template.
+fn write_store(store: &Store, events: Vec<Event>) -> anyhow::Result<()> {
+    let batch: Vec<Incoming> = events
+        .into_iter()
+        .map(|mut event| {
+            if event.template.is_none() {
+                event.template = Some(mask(&event.message));
+            }
+            let key = key_of(&event, None, 0);
+            Incoming { event, key }
+        })
+        .collect();
+    let meta = |event: &Event| GroupMeta {
+        title: title(event),
+        culprit: culprit(event),
+        module: culprit_module(event).or_else(|| event.logger.clone()),
+        explanation: event.explanation.clone().unwrap_or_default(),
+    };
+    store.ingest(batch, &meta).context("writing the store")?;
+    Ok(())
 }
 
 /// Errors and warnings, and anything carrying an exception, are grouped.

@@ -3,6 +3,7 @@
 mod analyze;
 mod collector;
 mod config;
+mod offline;
 mod parse;
 
 use std::path::Path;
