@@ -126,7 +126,11 @@ orders.errors.InventoryError: sku 1234 out of stock
 /// Every tenth ERROR record carries a Java or Python trace (6 in 10 of them).
 fn with_trace(rng: &mut Rng, level: &str, mut line: String) -> String {
     if level == "ERROR" && rng.below(10) < 6 {
-        line.push_str(if rng.below(2) == 0 { JAVA_TRACE } else { PYTHON_TRACE });
+        line.push_str(if rng.below(2) == 0 {
+            JAVA_TRACE
+        } else {
+            PYTHON_TRACE
+        });
     }
     line
 }

@@ -89,10 +89,10 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
                     event,
                 );
             }
-            if let Some(store) = &store {
-                if let Err(err) = write_store(store, batch.events) {
-                    store_error.get_or_insert(err);
-                }
+            if let Some(store) = &store
+                && let Err(err) = write_store(store, batch.events)
+            {
+                store_error.get_or_insert(err);
             }
         }
         workers.join()
