@@ -140,14 +140,13 @@ impl Day {
         Ok(true)
     }
 
+    /// One indexing thread per day: the commit thread already runs beside
+    /// the HTTP workers, and every thread costs a fresh memory arena (sized
+    /// from its budget, zeroed by the kernel) at every commit.
     fn new_writer(&self) -> Result<IndexWriter<TantivyDocument>, StoreError> {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let threads = cores
-            .min(self.memory_bytes / MIN_THREAD_MEMORY_BYTES)
-            .clamp(1, 8);
-        let memory = self.memory_bytes.max(threads * MIN_THREAD_MEMORY_BYTES);
+        let memory = self.memory_bytes.max(MIN_THREAD_MEMORY_BYTES);
         self.index
-            .writer_with_num_threads(threads, memory)
+            .writer_with_num_threads(1, memory)
             .map_err(index_err(&self.path))
     }
 
