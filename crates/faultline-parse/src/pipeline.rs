@@ -4,7 +4,7 @@
 use crate::format::{Context, FormatError, LineFormat, Registry, SNIFF_LINES};
 use crate::lines::{self, DEFAULT_MAX_LINE_BYTES, LineSplitter, RawLine};
 use crate::multiline::{Assembler, LineMeta, MultilineConfig, Stats};
-use crate::trace::{self, Step};
+use crate::trace;
 use faultline_event::{Event, SourcePos};
 use std::sync::Arc;
 
@@ -176,21 +176,15 @@ impl Session {
 /// The held lines that are records, not parts of a stack trace: sniffing
 /// counts only these, so a file full of traces is still known by its headers.
 fn record_lines(held: &[(String, LineMeta)]) -> Vec<&str> {
-    let mut records = Vec::with_capacity(held.len());
-    let mut lines = held.iter().map(|(t, _)| t.as_str()).peekable();
-    while let Some(line) = lines.next() {
-        let Some((_, _, mut machine)) = trace::detect_start(line) else {
-            records.push(line);
-            continue;
-        };
-        while let Some(next) = lines.peek() {
-            match machine.step(next) {
-                Step::Continue | Step::Maybe => _ = lines.next(),
-                Step::Last => {
-                    lines.next();
-                    break;
-                }
-                Step::End => break,
+    let lines: Vec<&str> = held.iter().map(|(t, _)| t.as_str()).collect();
+    let mut records = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        match trace::detect_start(lines[i]) {
+            Some((_, _, mut machine)) => i += trace::follow(machine.as_mut(), &lines[i..]),
+            None => {
+                records.push(lines[i]);
+                i += 1;
             }
         }
     }

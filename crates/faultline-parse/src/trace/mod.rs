@@ -103,6 +103,22 @@ pub fn detect_start(line: &str) -> Option<(&'static dyn Language, Start, Box<dyn
         .find_map(|lang| lang.start(line).map(|(start, m)| (*lang, start, m)))
 }
 
+/// How many of `lines` a trace keeps, `lines[0]` being the start line that
+/// gave `machine`: the start, every line a step continued, and held lines a
+/// later step confirmed — always a prefix, as the assembler keeps it.
+pub fn follow(machine: &mut dyn Machine, lines: &[&str]) -> usize {
+    let mut kept = 1.min(lines.len());
+    for (i, line) in lines.iter().enumerate().skip(1) {
+        match machine.step(line) {
+            Step::Continue => kept = i + 1,
+            Step::Last => return i + 1,
+            Step::Maybe => {}
+            Step::End => break,
+        }
+    }
+    kept
+}
+
 /// Parses a trace held in one string, as JSON loggers carry it (`stack`,
 /// `exc_info`, `stack_trace`, `error.stack_trace`). Finds the first line that
 /// starts a trace and follows it to its end.
@@ -112,21 +128,8 @@ pub fn parse_text(text: &str) -> Option<Exception> {
         let Some((lang, _, mut machine)) = detect_start(line) else {
             continue;
         };
-        let mut end = i + 1;
-        let mut last_kept = i + 1;
-        while end < lines.len() {
-            match machine.step(lines[end]) {
-                Step::Continue => last_kept = end + 1,
-                Step::Last => {
-                    last_kept = end + 1;
-                    break;
-                }
-                Step::Maybe => {}
-                Step::End => break,
-            }
-            end += 1;
-        }
-        return lang.parse(&lines[i..last_kept]);
+        let kept = follow(machine.as_mut(), &lines[i..]);
+        return lang.parse(&lines[i..i + kept]);
     }
     None
 }

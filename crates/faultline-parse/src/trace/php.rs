@@ -367,24 +367,7 @@ mod tests {
     /// lines the trace keeps, as the assembler would.
     fn follow<'a>(lines: &[&'a str]) -> Vec<&'a str> {
         let (_, mut machine) = Php.start(lines[0]).expect("a start");
-        let mut kept = vec![lines[0]];
-        let mut held = Vec::new();
-        for line in &lines[1..] {
-            match machine.step(line) {
-                Step::Continue => {
-                    kept.append(&mut held);
-                    kept.push(line);
-                }
-                Step::Last => {
-                    kept.append(&mut held);
-                    kept.push(line);
-                    break;
-                }
-                Step::Maybe => held.push(*line),
-                Step::End => break,
-            }
-        }
-        kept
+        lines[..crate::trace::follow(machine.as_mut(), lines)].to_vec()
     }
 
     const CHAINED: &[&str] = &[

@@ -281,18 +281,7 @@ mod tests {
     fn run(text: &str) -> (usize, Option<Exception>) {
         let lines: Vec<&str> = text.lines().collect();
         let (_, mut machine) = Rust.start(lines[0]).expect("a start");
-        let mut kept = 1;
-        for (i, line) in lines.iter().enumerate().skip(1) {
-            match machine.step(line) {
-                Step::Continue => kept = i + 1,
-                Step::Last => {
-                    kept = i + 1;
-                    break;
-                }
-                Step::Maybe => {}
-                Step::End => break,
-            }
-        }
+        let kept = crate::trace::follow(machine.as_mut(), &lines);
         (kept, Rust.parse(&lines[..kept]))
     }
 
