@@ -4,7 +4,8 @@
 //! - `tokenizer` — the code-aware, message, field and id tokenizers;
 //! - `day` — one day's index, its reader and its on-demand writer;
 //! - `search` — queries, filters, newest-first hits and highlights;
-//! - `stats` — counts over time, by a field, and percentiles.
+//! - `stats` — counts over time, by a field, and percentiles;
+//! - `stored` — the stored event, without what the fast fields hold.
 //!
 //! Documents are buffered in each day's writer by [`EventIndex::add`] and
 //! become searchable on [`EventIndex::commit_with`]. The index never commits
@@ -18,6 +19,7 @@ mod day;
 mod schema;
 mod search;
 mod stats;
+mod stored;
 mod tokenizer;
 
 use crate::StoreConfig;

@@ -362,3 +362,84 @@ fn added_events_are_invisible_until_committed() {
     index.commit_with(8).unwrap();
     assert_eq!(search(&index, "charge").len(), 1);
 }
+
+/// A small deterministic generator (xorshift) for the stored-event test.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a>(&mut self, options: &[&'a str]) -> Option<&'a str> {
+        let i = (self.next() % (options.len() as u64 + 1)) as usize;
+        options.get(i).copied()
+    }
+}
+
+/// Events whose parts take every path of the stored form: times with and
+/// without sub-millisecond digits or missing, empty, short and overlong
+/// keyword values, every level.
+fn varied_events(n: usize) -> Vec<Event> {
+    let mut g = Gen(0x9e37_79b9_7f4a_7c15);
+    let long = "x".repeat(1500);
+    let levels = [
+        Level::Trace,
+        Level::Debug,
+        Level::Info,
+        Level::Warn,
+        Level::Error,
+        Level::Fatal,
+    ];
+    (0..n)
+        .map(|i| {
+            let mut e = Event::new(format!("event {i} happened"));
+            let base = at(26, 10, 0).timestamp_micros() + (i as i64) * 1_000_003;
+            e.ts = match g.next() % 4 {
+                0 => None,
+                1 => DateTime::from_timestamp_micros(base),
+                _ => DateTime::from_timestamp_micros(base - base % 1000),
+            };
+            e.service = g.pick(&["billing", "", "api"]).map(String::from);
+            e.host = g.pick(&["web-1", &long]).map(String::from);
+            e.level = (g.next() % 7)
+                .try_into()
+                .ok()
+                .and_then(|l: usize| levels.get(l).copied());
+            e.logger = g
+                .pick(&["com.acme.Pay", "ünïcode.logger"])
+                .map(String::from);
+            e.template = g.pick(&["event <*> happened", &long]).map(String::from);
+            e.fingerprint = g.pick(&["f00d", "beef"]).map(String::from);
+            e.explanation = g.pick(&["grouped by: message template"]).map(String::from);
+            if g.next().is_multiple_of(3) {
+                e.fields.insert("status".into(), json!(500));
+                e.stack = Some("Error: boom\n    at f (a.js:1:2)".into());
+            }
+            e
+        })
+        .collect()
+}
+
+#[test]
+fn stored_events_read_back_whole() {
+    let events = varied_events(400);
+    let dir = tempfile::tempdir().unwrap();
+    let index = EventIndex::open(dir.path(), &config()).unwrap();
+    let (first, second) = events.split_at(150);
+    index.add(first).unwrap();
+    index.commit_with(1).unwrap();
+    index.add(second).unwrap();
+    index.commit_with(2).unwrap();
+    let mut found = search(&index, "");
+    assert_eq!(found.len(), events.len());
+    found.sort_by(|a, b| a.message.cmp(&b.message));
+    let mut want = events.clone();
+    want.sort_by(|a, b| a.message.cmp(&b.message));
+    for (found, want) in found.iter().zip(&want) {
+        assert_eq!(found, want);
+    }
+}

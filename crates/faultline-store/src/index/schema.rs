@@ -9,7 +9,7 @@
 //! | `frames` | `code` tokenizer (module, function, file of each frame) | no | `PaymentService`, `charge` |
 //! | `fields` | JSON, `field` tokenizer, no positions; numbers as numbers | yes (`raw`) | `status:500`, `by=path`, percentiles |
 //! | `ids` | whole value, lowercased, no positions | no | a request, trace or user id, found by exact term |
-//! | `event` | stored only (zstd docstore) | no | the hit itself |
+//! | `event` | stored only (zstd docstore), without what the fast fields hold | no | the hit itself |
 //!
 //! Results come newest first, never by relevance, so no field keeps
 //! fieldnorms. A multi-word value of `fields` matches word by word: phrases
@@ -20,6 +20,7 @@
 //! one term each, no positions and no fast column, so they do not swell the
 //! term dictionary or the columnar store.
 
+use super::stored;
 use super::tokenizer::is_uuid_at;
 use chrono::{DateTime as ChronoDateTime, Utc};
 use faultline_event::Event;
@@ -39,7 +40,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 const MAX_FIELD_VALUE_BYTES: usize = 256;
 
 /// Templates longer than this are indexed truncated.
-const MAX_TEMPLATE_BYTES: usize = 1024;
+const MAX_TEMPLATE_BYTES: usize = stored::MAX_LEFT_OUT_BYTES;
 
 /// The schema's fields.
 #[derive(Debug, Clone)]
@@ -169,8 +170,7 @@ impl Fields {
             }
         }
         self.add_fields(&mut doc, event);
-        let stored = serde_json::to_vec(event).expect("an event always serialises");
-        doc.add_bytes(self.event, &stored);
+        doc.add_bytes(self.event, &stored::encode(event, ts));
         doc
     }
 

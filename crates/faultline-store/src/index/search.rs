@@ -5,6 +5,7 @@
 use super::EventIndex;
 use super::day::index_err;
 use super::schema::Fields;
+use super::stored;
 use super::tokenizer;
 use crate::{Hit, SearchQuery, SearchResults, StoreError};
 use chrono::{DateTime, Utc};
@@ -90,7 +91,8 @@ impl EventIndex {
             .get_first(self.fields.event)
             .and_then(|v| v.as_bytes())
             .ok_or_else(|| StoreError::Index("a document has no stored event".into()))?;
-        serde_json::from_slice(bytes)
+        let segment = searcher.segment_reader(address.segment_ord);
+        stored::decode(bytes, segment, address.doc_id)
             .map_err(|e| StoreError::Index(format!("a stored event does not read back: {e}")))
     }
 }
