@@ -33,8 +33,8 @@ impl LineFormat for Json {
         if !trimmed.starts_with('{') {
             return None;
         }
-        match serde_json::from_str::<Map<String, Value>>(trimmed) {
-            Ok(map) => Some(from_object(map, ctx)),
+        match decode(trimmed) {
+            Ok(record) => Some(record.into_event(ctx)),
             Err(_) => {
                 let mut event = Event::new(trimmed);
                 event.flag(Flag::Malformed);
@@ -44,68 +44,297 @@ impl LineFormat for Json {
     }
 }
 
-/// Builds an event from a decoded object; used by wrappers that decode first.
-pub fn from_object(mut map: Map<String, Value>, ctx: &Context) -> Event {
-    let mut event = Event::default();
-    let serilog = map.contains_key("@mt") || map.contains_key("@t") && map.contains_key("@m");
-    if let Some((_, msg)) = take_first(&mut map, keys::MESSAGE, Value::is_string) {
-        event.message = into_string(msg);
-    }
-    read_level(&mut map, &mut event, serilog);
-    read_time(&mut map, &mut event, ctx);
-    event.logger =
-        take_first(&mut map, keys::LOGGER, Value::is_string).map(|(_, v)| into_string(v));
-    event.service =
-        take_first(&mut map, keys::SERVICE, Value::is_string).map(|(_, v)| into_string(v));
-    event.host = take_first(&mut map, keys::HOST, Value::is_string).map(|(_, v)| into_string(v));
-    read_error(&mut map, &mut event);
-    event.fields = map;
-    event
+/// A decoded object with the values of the well-known keys ([`keys::KNOWN`])
+/// in slots by position and every other key in `rest`: reading the event's
+/// parts out of it needs no map lookups, and only the keys that end up in
+/// `fields` allocate a name.
+pub(super) struct Record {
+    slots: [Option<Value>; keys::KNOWN.len()],
+    /// A bit per filled slot.
+    present: u64,
+    rest: Map<String, Value>,
 }
 
-/// Takes the first of `names` whose value passes `want`. A dotted name is
-/// looked up literally (`"log.level": …`) and then nested (`"log": {"level": …}`);
-/// a nested object left empty is removed.
+impl Record {
+    pub(super) fn new() -> Record {
+        Record {
+            slots: [const { None }; keys::KNOWN.len()],
+            present: 0,
+            rest: Map::new(),
+        }
+    }
+
+    /// Sets `key` to `value` unless it is set already (logfmt: the first
+    /// duplicate wins).
+    pub(super) fn insert_first(&mut self, key: &str, value: Value) {
+        match keys::slot(key) {
+            Some(slot) => {
+                if self.present & (1 << slot) == 0 {
+                    self.insert(slot, value);
+                }
+            }
+            None => {
+                self.rest.entry(key).or_insert(value);
+            }
+        }
+    }
+
+    fn insert(&mut self, slot: usize, value: Value) {
+        self.present |= 1 << slot;
+        self.slots[slot] = Some(value);
+    }
+
+    fn has(&self, slot: usize) -> bool {
+        self.present & (1 << slot) != 0
+    }
+
+    fn get(&self, slot: usize) -> Option<&Value> {
+        self.slots[slot].as_ref()
+    }
+
+    fn remove(&mut self, slot: usize) -> Option<Value> {
+        self.present &= !(1 << slot);
+        self.slots[slot].take()
+    }
+
+    /// Takes the first of `list` whose value passes `want`, as [`take_first`]
+    /// does on a map; returns the slot of the name that matched.
+    fn take_first<const N: usize>(
+        &mut self,
+        list: &keys::Slots<N>,
+        want: fn(&Value) -> bool,
+    ) -> Option<(usize, Value)> {
+        if self.present & list.mask == 0 {
+            return None;
+        }
+        for i in 0..N {
+            let slot = usize::from(list.slots[i]);
+            if self.get(slot).is_some_and(want) {
+                return self.remove(slot).map(|v| (slot, v));
+            }
+            let outer = usize::from(list.outer[i]);
+            if list.outer[i] == u8::MAX || !self.has(outer) {
+                continue;
+            }
+            let Some(Value::Object(obj)) = self.slots[outer].as_mut() else {
+                continue;
+            };
+            let inner = &list.names[i][keys::KNOWN[outer].len() + 1..];
+            if obj.get(inner).is_some_and(want) {
+                let value = obj.remove(inner);
+                if obj.is_empty() {
+                    self.remove(outer);
+                }
+                return value.map(|v| (slot, v));
+            }
+        }
+        None
+    }
+
+    /// The event: the well-known keys as its parts, the rest as `fields`.
+    pub(super) fn into_event(mut self, ctx: &Context) -> Event {
+        let mut event = Event::default();
+        let serilog = self.has(AT_MT) || self.has(AT_T) && self.has(AT_M);
+        if let Some((_, msg)) = self.take_first(&keys::MESSAGE_SLOTS, Value::is_string) {
+            event.message = into_string(msg);
+        }
+        self.read_level(&mut event, serilog);
+        self.read_time(&mut event, ctx);
+        event.logger = self
+            .take_first(&keys::LOGGER_SLOTS, Value::is_string)
+            .map(|(_, v)| into_string(v));
+        event.service = self
+            .take_first(&keys::SERVICE_SLOTS, Value::is_string)
+            .map(|(_, v)| into_string(v));
+        event.host = self
+            .take_first(&keys::HOST_SLOTS, Value::is_string)
+            .map(|(_, v)| into_string(v));
+        self.read_error(&mut event);
+        let mut fields = self.rest;
+        let mut left = self.present;
+        while left != 0 {
+            let slot = left.trailing_zeros() as usize;
+            left &= left - 1;
+            if let Some(value) = self.slots[slot].take() {
+                fields.insert(keys::KNOWN[slot].to_string(), value);
+            }
+        }
+        event.fields = fields;
+        event
+    }
+
+    /// Reads the level; a value no logger spells stays in `fields`. Serilog
+    /// omits `@l` for Information, so a Serilog record without one is `info`.
+    fn read_level(&mut self, event: &mut Event, serilog: bool) {
+        if let Some((slot, value)) = self.take_first(&keys::LEVEL_SLOTS, is_scalar) {
+            let level = match &value {
+                Value::String(s) => Level::parse(s),
+                Value::Number(n) => level_of_number(n),
+                _ => None,
+            };
+            match level {
+                Some(level) => event.level = Some(level),
+                None => self.insert(slot, value),
+            }
+        } else if serilog {
+            event.level = Some(Level::Info);
+        }
+    }
+
+    /// Reads the timestamp from a string or an epoch number. An unreadable
+    /// one is flagged `bad_timestamp` and kept in `fields` under its key.
+    fn read_time(&mut self, event: &mut Event, ctx: &Context) {
+        let Some((slot, value)) = self.take_first(&keys::TIME_SLOTS, is_scalar) else {
+            return;
+        };
+        let ts = match &value {
+            Value::String(s) => timestamp::parse(s, ctx),
+            Value::Number(n) => time_of_number(n),
+            _ => None,
+        };
+        match ts {
+            Some(ts) => event.ts = Some(ts),
+            None => {
+                event.flag(Flag::BadTimestamp);
+                self.insert(slot, value);
+            }
+        }
+    }
+
+    /// Reads the first error key that holds a trace or an error object.
+    fn read_error(&mut self, event: &mut Event) {
+        let list = &keys::ERROR_SLOTS;
+        if self.present & list.mask == 0 {
+            return;
+        }
+        for &slot in &list.slots {
+            let slot = usize::from(slot);
+            let found = match self.get(slot) {
+                Some(Value::String(s)) => looks_like_trace(s),
+                Some(Value::Object(obj)) => is_error_object(obj),
+                _ => false,
+            };
+            if !found {
+                continue;
+            }
+            match self.remove(slot) {
+                Some(Value::String(text)) => set_trace(event, text, None),
+                Some(Value::Object(obj)) => {
+                    if let Some(rest) = read_error_object(obj, event) {
+                        self.insert(slot, Value::Object(rest));
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+    }
+}
+
+const AT_M: usize = keys::MESSAGE_SLOTS.slots[4] as usize;
+const AT_MT: usize = keys::MESSAGE_SLOTS.slots[6] as usize;
+const AT_T: usize = keys::TIME_SLOTS.slots[4] as usize;
+
+/// A numeric level as [`Level::parse`] reads its decimal text: loggers
+/// number levels 10 to 60, and no other number's text is a level name.
+fn level_of_number(n: &serde_json::Number) -> Option<Level> {
+    let v = n.as_u64().filter(|v| (10..100).contains(v))?;
+    let digits = [b'0' + (v / 10) as u8, b'0' + (v % 10) as u8];
+    Level::parse(std::str::from_utf8(&digits).ok()?)
+}
+
+/// An epoch number, as [`timestamp::from_epoch_str`] reads its decimal text;
+/// integers skip the text.
+fn time_of_number(n: &serde_json::Number) -> Option<chrono::DateTime<chrono::Utc>> {
+    match n.as_u64() {
+        Some(v) => timestamp::from_epoch_int(i64::try_from(v).ok()?),
+        None if n.is_i64() => None,
+        None => timestamp::from_epoch_str(&n.to_string()),
+    }
+}
+
+/// Decodes one JSON object straight into a [`Record`]: keys are classified
+/// while borrowed, and only keys outside [`keys::KNOWN`] become `String`s.
+struct RecordVisitor;
+
+impl<'de> serde::de::Visitor<'de> for RecordVisitor {
+    type Value = Record;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<Record, A::Error> {
+        let mut record = Record::new();
+        while let Some(key) = access.next_key_seed(KeySeed)? {
+            let value: Value = access.next_value()?;
+            match key {
+                Key::Known(slot) => record.insert(slot, value),
+                Key::Other(name) => {
+                    record.rest.insert(name, value);
+                }
+            }
+        }
+        Ok(record)
+    }
+}
+
+enum Key {
+    Known(usize),
+    Other(String),
+}
+
+struct KeySeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Key, E> {
+        Ok(match keys::slot(key) {
+            Some(slot) => Key::Known(slot),
+            None => Key::Other(key.to_string()),
+        })
+    }
+
+    fn visit_string<E: serde::de::Error>(self, key: String) -> Result<Key, E> {
+        Ok(match keys::slot(&key) {
+            Some(slot) => Key::Known(slot),
+            None => Key::Other(key),
+        })
+    }
+}
+
+/// Decodes a whole line as one object, as `serde_json::from_str` does.
+fn decode(text: &str) -> serde_json::Result<Record> {
+    use serde::Deserializer as _;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let record = (&mut de).deserialize_map(RecordVisitor)?;
+    de.end()?;
+    Ok(record)
+}
+
+/// Takes the first of `names` whose value passes `want` out of an object.
 fn take_first(
     map: &mut Map<String, Value>,
     names: &[&str],
     want: fn(&Value) -> bool,
-) -> Option<(String, Value)> {
-    // Most records carry few of the names: one pass over the keys rules the
-    // list out before any lookup does.
-    if !map
-        .keys()
-        .any(|key| names.iter().any(|name| names_key(name, key)))
-    {
-        return None;
-    }
-    for &name in names {
-        if map.get(name).is_some_and(want) {
-            return map.remove(name).map(|v| (name.to_string(), v));
-        }
-        let Some((outer, inner)) = name.split_once('.') else {
-            continue;
-        };
-        let Some(Value::Object(obj)) = map.get_mut(outer) else {
-            continue;
-        };
-        if obj.get(inner).is_some_and(want) {
-            let value = obj.remove(inner);
-            if obj.is_empty() {
-                map.remove(outer);
-            }
-            return value.map(|v| (name.to_string(), v));
-        }
-    }
-    None
-}
-
-/// Whether looking `name` up may find `key`: the same, or `key` is the outer
-/// part of a dotted name (`log` for `log.level`).
-fn names_key(name: &str, key: &str) -> bool {
-    name.len() >= key.len()
-        && name.starts_with(key)
-        && (name.len() == key.len() || name.as_bytes()[key.len()] == b'.')
+) -> Option<Value> {
+    names
+        .iter()
+        .find(|name| map.get(**name).is_some_and(want))
+        .and_then(|name| map.remove(*name))
 }
 
 fn into_string(value: Value) -> String {
@@ -117,66 +346,6 @@ fn into_string(value: Value) -> String {
 
 fn is_scalar(value: &Value) -> bool {
     value.is_string() || value.is_number()
-}
-
-/// Reads the level; a value no logger spells stays in `fields`. Serilog omits
-/// `@l` for Information, so a Serilog record without one is `info`.
-fn read_level(map: &mut Map<String, Value>, event: &mut Event, serilog: bool) {
-    if let Some((key, value)) = take_first(map, keys::LEVEL, is_scalar) {
-        let level = match &value {
-            Value::String(s) => Level::parse(s),
-            Value::Number(n) => Level::parse(&n.to_string()),
-            _ => None,
-        };
-        match level {
-            Some(level) => event.level = Some(level),
-            None => {
-                map.insert(key, value);
-            }
-        }
-    } else if serilog {
-        event.level = Some(Level::Info);
-    }
-}
-
-/// Reads the timestamp from a string or an epoch number. An unreadable one is
-/// flagged `bad_timestamp` and kept in `fields` under its key.
-fn read_time(map: &mut Map<String, Value>, event: &mut Event, ctx: &Context) {
-    let Some((key, value)) = take_first(map, keys::TIME, is_scalar) else {
-        return;
-    };
-    let ts = match &value {
-        Value::String(s) => timestamp::parse(s, ctx),
-        Value::Number(n) => timestamp::from_epoch_str(&n.to_string()),
-        _ => None,
-    };
-    match ts {
-        Some(ts) => event.ts = Some(ts),
-        None => {
-            event.flag(Flag::BadTimestamp);
-            map.insert(key, value);
-        }
-    }
-}
-
-/// Reads the first error key that holds a trace or an error object.
-fn read_error(map: &mut Map<String, Value>, event: &mut Event) {
-    for &name in keys::ERROR {
-        let found = match map.get(name) {
-            Some(Value::String(s)) => looks_like_trace(s),
-            Some(Value::Object(obj)) => is_error_object(obj),
-            _ => false,
-        };
-        if !found {
-            continue;
-        }
-        match map.remove(name) {
-            Some(Value::String(text)) => set_trace(event, text, None),
-            Some(Value::Object(obj)) => read_error_object(map, name, obj, event),
-            _ => {}
-        }
-        return;
-    }
 }
 
 /// A string is taken for a trace when it spans several lines or when a trace
@@ -195,15 +364,11 @@ fn is_error_object(obj: &Map<String, Value>) -> bool {
 }
 
 /// Reads `{type, message, stack}`: the trace when it parses, else an exception
-/// built from the type and message. Keys it did not read stay in `fields`.
-fn read_error_object(
-    map: &mut Map<String, Value>,
-    name: &str,
-    mut obj: Map<String, Value>,
-    event: &mut Event,
-) {
+/// built from the type and message. Returns the keys it did not read, which
+/// stay in `fields`.
+fn read_error_object(mut obj: Map<String, Value>, event: &mut Event) -> Option<Map<String, Value>> {
     let text = |obj: &mut Map<String, Value>, names: &[&str]| {
-        take_first(obj, names, Value::is_string).map(|(_, v)| into_string(v))
+        take_first(obj, names, Value::is_string).map(into_string)
     };
     let kind = text(&mut obj, keys::ERROR_TYPE);
     let message = text(&mut obj, keys::ERROR_MESSAGE);
@@ -219,9 +384,7 @@ fn read_error_object(
     {
         exc.kind = kind;
     }
-    if !obj.is_empty() {
-        map.insert(name.to_string(), Value::Object(obj));
-    }
+    (!obj.is_empty()).then_some(obj)
 }
 
 /// Keeps the trace text and parses it; an unparsed trace keeps `fallback` and
@@ -237,9 +400,176 @@ fn set_trace(event: &mut Event, text: String, fallback: Option<Exception>) {
     event.stack = Some(text);
 }
 
+/// The map-based reading the slots replaced, kept as the reference the
+/// property tests hold [`Record`] to.
+#[cfg(test)]
+pub(in crate::format) mod reference {
+    use super::super::keys;
+    use super::super::{Context, timestamp};
+    use super::{into_string, is_error_object, is_scalar, looks_like_trace, set_trace};
+    use faultline_event::{Event, Exception, Flag, Level};
+    use serde_json::{Map, Value};
+
+    /// Builds an event from a decoded object; used by wrappers that decode first.
+    pub(in crate::format) fn from_object(mut map: Map<String, Value>, ctx: &Context) -> Event {
+        let mut event = Event::default();
+        let serilog = map.contains_key("@mt") || map.contains_key("@t") && map.contains_key("@m");
+        if let Some((_, msg)) = take_first(&mut map, keys::MESSAGE, Value::is_string) {
+            event.message = into_string(msg);
+        }
+        read_level(&mut map, &mut event, serilog);
+        read_time(&mut map, &mut event, ctx);
+        event.logger =
+            take_first(&mut map, keys::LOGGER, Value::is_string).map(|(_, v)| into_string(v));
+        event.service =
+            take_first(&mut map, keys::SERVICE, Value::is_string).map(|(_, v)| into_string(v));
+        event.host =
+            take_first(&mut map, keys::HOST, Value::is_string).map(|(_, v)| into_string(v));
+        read_error(&mut map, &mut event);
+        event.fields = map;
+        event
+    }
+
+    /// Takes the first of `names` whose value passes `want`. A dotted name is
+    /// looked up literally (`"log.level": …`) and then nested (`"log": {"level": …}`);
+    /// a nested object left empty is removed.
+    fn take_first(
+        map: &mut Map<String, Value>,
+        names: &[&str],
+        want: fn(&Value) -> bool,
+    ) -> Option<(String, Value)> {
+        // Most records carry few of the names: one pass over the keys rules the
+        // list out before any lookup does.
+        if !map
+            .keys()
+            .any(|key| names.iter().any(|name| names_key(name, key)))
+        {
+            return None;
+        }
+        for &name in names {
+            if map.get(name).is_some_and(want) {
+                return map.remove(name).map(|v| (name.to_string(), v));
+            }
+            let Some((outer, inner)) = name.split_once('.') else {
+                continue;
+            };
+            let Some(Value::Object(obj)) = map.get_mut(outer) else {
+                continue;
+            };
+            if obj.get(inner).is_some_and(want) {
+                let value = obj.remove(inner);
+                if obj.is_empty() {
+                    map.remove(outer);
+                }
+                return value.map(|v| (name.to_string(), v));
+            }
+        }
+        None
+    }
+
+    /// Whether looking `name` up may find `key`: the same, or `key` is the outer
+    /// part of a dotted name (`log` for `log.level`).
+    fn names_key(name: &str, key: &str) -> bool {
+        name.len() >= key.len()
+            && name.starts_with(key)
+            && (name.len() == key.len() || name.as_bytes()[key.len()] == b'.')
+    }
+
+    /// Reads the level; a value no logger spells stays in `fields`. Serilog omits
+    /// `@l` for Information, so a Serilog record without one is `info`.
+    fn read_level(map: &mut Map<String, Value>, event: &mut Event, serilog: bool) {
+        if let Some((key, value)) = take_first(map, keys::LEVEL, is_scalar) {
+            let level = match &value {
+                Value::String(s) => Level::parse(s),
+                Value::Number(n) => Level::parse(&n.to_string()),
+                _ => None,
+            };
+            match level {
+                Some(level) => event.level = Some(level),
+                None => {
+                    map.insert(key, value);
+                }
+            }
+        } else if serilog {
+            event.level = Some(Level::Info);
+        }
+    }
+
+    /// Reads the timestamp from a string or an epoch number. An unreadable one is
+    /// flagged `bad_timestamp` and kept in `fields` under its key.
+    fn read_time(map: &mut Map<String, Value>, event: &mut Event, ctx: &Context) {
+        let Some((key, value)) = take_first(map, keys::TIME, is_scalar) else {
+            return;
+        };
+        let ts = match &value {
+            Value::String(s) => timestamp::parse(s, ctx),
+            Value::Number(n) => timestamp::from_epoch_str(&n.to_string()),
+            _ => None,
+        };
+        match ts {
+            Some(ts) => event.ts = Some(ts),
+            None => {
+                event.flag(Flag::BadTimestamp);
+                map.insert(key, value);
+            }
+        }
+    }
+
+    /// Reads the first error key that holds a trace or an error object.
+    fn read_error(map: &mut Map<String, Value>, event: &mut Event) {
+        for &name in keys::ERROR {
+            let found = match map.get(name) {
+                Some(Value::String(s)) => looks_like_trace(s),
+                Some(Value::Object(obj)) => is_error_object(obj),
+                _ => false,
+            };
+            if !found {
+                continue;
+            }
+            match map.remove(name) {
+                Some(Value::String(text)) => set_trace(event, text, None),
+                Some(Value::Object(obj)) => read_error_object(map, name, obj, event),
+                _ => {}
+            }
+            return;
+        }
+    }
+
+    /// Reads `{type, message, stack}`: the trace when it parses, else an exception
+    /// built from the type and message. Keys it did not read stay in `fields`.
+    fn read_error_object(
+        map: &mut Map<String, Value>,
+        name: &str,
+        mut obj: Map<String, Value>,
+        event: &mut Event,
+    ) {
+        let text = |obj: &mut Map<String, Value>, names: &[&str]| {
+            take_first(obj, names, Value::is_string).map(|(_, v)| into_string(v))
+        };
+        let kind = text(&mut obj, keys::ERROR_TYPE);
+        let message = text(&mut obj, keys::ERROR_MESSAGE);
+        let fallback = kind
+            .clone()
+            .map(|kind| Exception::new(kind, message.clone().unwrap_or_default()));
+        match text(&mut obj, keys::ERROR_STACK) {
+            Some(stack) => set_trace(event, stack, fallback),
+            None => event.exception = fallback,
+        }
+        if let (Some(exc), Some(kind)) = (event.exception.as_mut(), kind)
+            && exc.kind.is_empty()
+        {
+            exc.kind = kind;
+        }
+        if !obj.is_empty() {
+            map.insert(name.to_string(), Value::Object(obj));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     fn parse(line: &str) -> Event {
@@ -306,6 +636,95 @@ mod tests {
         let e = parse(r#"{"msg":"x","stack_trace":"boom\n\tat nowhere"}"#);
         assert_eq!(e.stack.as_deref(), Some("boom\n\tat nowhere"));
         assert!(!e.fields.contains_key("stack_trace"));
+    }
+
+    fn scalar() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "info",
+                "WARN",
+                "loud",
+                "50",
+                "",
+                "2026-11-20T14:03:11.482Z",
+                "yesterday",
+                "1700000000",
+                "1700000000.5",
+                "boom\n\tat nowhere",
+                "java.lang.IllegalStateException: x",
+                "web-1",
+                "app.db",
+            ])
+            .prop_map(Value::from),
+            prop::sample::select(vec![
+                json!(50),
+                json!(30),
+                json!(5),
+                json!(-10),
+                json!(50.0),
+                json!(1_700_000_000_123u64),
+                json!(1_700_000_000.25),
+                json!(u64::MAX),
+                json!(true),
+                json!(null),
+            ]),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        let inner = prop::sample::select(vec![
+            "level",
+            "logger",
+            "name",
+            "type",
+            "message",
+            "msg",
+            "stack",
+            "code",
+            "origin",
+            "stack_trace",
+            "kind",
+        ]);
+        prop_oneof![
+            3 => scalar(),
+            1 => prop::collection::vec((inner, scalar()), 0..4)
+                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+        ]
+    }
+
+    fn key() -> impl Strategy<Value = String> {
+        let mut names: Vec<&str> = keys::KNOWN.to_vec();
+        names.extend(["req_id", "pid", "Id", "log.origin", "a\"b", "x"]);
+        prop::sample::select(names).prop_map(str::to_string)
+    }
+
+    proptest! {
+        /// Reading straight into slots gives the event the map-based reading
+        /// gives, duplicate keys included (the last one wins, as in a map).
+        #[test]
+        fn slots_agree_with_the_map(pairs in prop::collection::vec((key(), value()), 0..12)) {
+            let body: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| format!("{}:{}", Value::from(k.as_str()), v))
+                .collect();
+            let line = format!("{{{}}}", body.join(","));
+            let ctx = Context { year: 2026 };
+            let map: Map<String, Value> = serde_json::from_str(&line).unwrap();
+            let expected = reference::from_object(map, &ctx);
+            prop_assert_eq!(Json.parse(&line, &ctx), Some(expected));
+        }
+
+        #[test]
+        fn numbers_read_as_their_text(n in prop_oneof![
+            any::<u64>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (0u64..200).prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+        ]) {
+            let Value::Number(n) = n else { return Ok(()) };
+            prop_assert_eq!(level_of_number(&n), Level::parse(&n.to_string()));
+            prop_assert_eq!(time_of_number(&n), timestamp::from_epoch_str(&n.to_string()));
+        }
     }
 
     #[test]

@@ -6,9 +6,10 @@
 //! numbers would change them. A bare key (`retry`) is `true`. Quoted values
 //! understand `\"`, `\\`, `\n`, `\t` and `\r`.
 
-use super::{Context, LineFormat, json};
+use super::json::Record;
+use super::{Context, LineFormat};
 use faultline_event::Event;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The logfmt format.
 #[derive(Debug, Clone, Copy, Default)]
@@ -34,12 +35,11 @@ impl LineFormat for Logfmt {
         let line = line.trim();
         let mut pairs = Pairs::new(line).peekable();
         pairs.peek()?.1.as_ref()?;
-        let mut map = Map::new();
+        let mut record = Record::new();
         for (key, value) in pairs {
-            let value = value.map_or(Value::Bool(true), Value::String);
-            map.entry(key.to_string()).or_insert(value);
+            record.insert_first(key, value.map_or(Value::Bool(true), Value::String));
         }
-        Some(json::from_object(map, ctx))
+        Some(record.into_event(ctx))
     }
 }
 
@@ -115,6 +115,7 @@ fn unquote(text: &str) -> Option<(String, &str)> {
 mod tests {
     use super::*;
     use faultline_event::{Flag, Level};
+    use proptest::prelude::*;
 
     fn parse(line: &str) -> Option<Event> {
         Logfmt.parse(line, &Context { year: 2026 })
@@ -146,6 +147,43 @@ mod tests {
         assert_eq!(e.message, "");
         let e = parse("ts=notatime msg=hi").unwrap();
         assert!(e.has_flag(Flag::BadTimestamp));
+    }
+
+    proptest! {
+        /// Reading pairs straight into slots gives the event that reading
+        /// them into a map (the first duplicate wins) gives.
+        #[test]
+        fn slots_agree_with_the_map(pairs in prop::collection::vec((
+            prop::sample::select({
+                let mut names = super::super::keys::KNOWN.to_vec();
+                names.extend(["req_id", "pid", "x"]);
+                names
+            }),
+            prop::sample::select(vec![
+                "", "info", "loud", "50", "2026-11-20T14:03:11Z", "yesterday", "1700000000",
+                "\"boom\\n  at a.js:1\"", "\"two words\"", "web-1",
+            ]),
+        ), 1..10)) {
+            let line: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| if v.is_empty() { k.to_string() } else { format!("{k}={v}") })
+                .collect();
+            let line = line.join(" ");
+            let ctx = Context { year: 2026 };
+            let expected = {
+                let mut pairs = Pairs::new(&line).peekable();
+                let opens = pairs.peek().is_some_and(|p| p.1.is_some());
+                opens.then(|| {
+                    let mut map = serde_json::Map::new();
+                    for (key, value) in pairs {
+                        let value = value.map_or(Value::Bool(true), Value::String);
+                        map.entry(key.to_string()).or_insert(value);
+                    }
+                    super::super::json::reference::from_object(map, &ctx)
+                })
+            };
+            prop_assert_eq!(Logfmt.parse(&line, &ctx), expected);
+        }
     }
 
     #[test]
