@@ -33,8 +33,9 @@ impl LineFormat for Json {
         if !trimmed.starts_with('{') {
             return None;
         }
-        match decode(trimmed) {
-            Ok(record) => Some(record.into_event(ctx)),
+        let mut record = Record::new();
+        match decode(trimmed, &mut record) {
+            Ok(()) => Some(record.take_event(ctx)),
             Err(_) => {
                 let mut event = Event::new(trimmed);
                 event.flag(Flag::Malformed);
@@ -132,7 +133,9 @@ impl Record {
     }
 
     /// The event: the well-known keys as its parts, the rest as `fields`.
-    pub(super) fn into_event(mut self, ctx: &Context) -> Event {
+    /// Empties the record; taken by reference, as the record is large and
+    /// moving it costs more than reading it.
+    pub(super) fn take_event(&mut self, ctx: &Context) -> Event {
         let mut event = Event::default();
         let serilog = self.has(AT_MT) || self.has(AT_T) && self.has(AT_M);
         if let Some((_, msg)) = self.take_first(&keys::MESSAGE_SLOTS, Value::is_string) {
@@ -150,7 +153,7 @@ impl Record {
             .take_first(&keys::HOST_SLOTS, Value::is_string)
             .map(|(_, v)| into_string(v));
         self.read_error(&mut event);
-        let mut fields = self.rest;
+        let mut fields = std::mem::take(&mut self.rest);
         let mut left = self.present;
         while left != 0 {
             let slot = left.trailing_zeros() as usize;
@@ -255,17 +258,17 @@ fn time_of_number(n: &serde_json::Number) -> Option<chrono::DateTime<chrono::Utc
 
 /// Decodes one JSON object straight into a [`Record`]: keys are classified
 /// while borrowed, and only keys outside [`keys::KNOWN`] become `String`s.
-struct RecordVisitor;
+struct RecordVisitor<'r>(&'r mut Record);
 
-impl<'de> serde::de::Visitor<'de> for RecordVisitor {
-    type Value = Record;
+impl<'de> serde::de::Visitor<'de> for RecordVisitor<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<Record, A::Error> {
-        let mut record = Record::new();
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
+        let record = self.0;
         while let Some(key) = access.next_key_seed(KeySeed)? {
             let value: Value = access.next_value()?;
             match key {
@@ -275,7 +278,7 @@ impl<'de> serde::de::Visitor<'de> for RecordVisitor {
                 }
             }
         }
-        Ok(record)
+        Ok(())
     }
 }
 
@@ -317,12 +320,11 @@ impl<'de> serde::de::Visitor<'de> for KeySeed {
 }
 
 /// Decodes a whole line as one object, as `serde_json::from_str` does.
-fn decode(text: &str) -> serde_json::Result<Record> {
+fn decode(text: &str, record: &mut Record) -> serde_json::Result<()> {
     use serde::Deserializer as _;
     let mut de = serde_json::Deserializer::from_str(text);
-    let record = (&mut de).deserialize_map(RecordVisitor)?;
-    de.end()?;
-    Ok(record)
+    (&mut de).deserialize_map(RecordVisitor(record))?;
+    de.end()
 }
 
 /// Takes the first of `names` whose value passes `want` out of an object.

@@ -39,7 +39,7 @@ impl LineFormat for Logfmt {
         for (key, value) in pairs {
             record.insert_first(key, value.map_or(Value::Bool(true), Value::String));
         }
-        Some(record.into_event(ctx))
+        Some(record.take_event(ctx))
     }
 }
 
