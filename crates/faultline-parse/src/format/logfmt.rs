@@ -67,7 +67,7 @@ impl<'a> Iterator for Pairs<'a> {
         let rest = self.rest.trim_start_matches([' ', '\t']);
         let key_len = rest
             .bytes()
-            .position(|b| !(b.is_ascii_alphanumeric() || b"_.-/@:".contains(&b)))
+            .position(|b| !KEY_BYTE[usize::from(b)])
             .unwrap_or(rest.len());
         let key = &rest[..key_len];
         let after = &rest[key_len..];
@@ -82,7 +82,7 @@ impl<'a> Iterator for Pairs<'a> {
         let (value, rest) = match after.strip_prefix('"') {
             Some(quoted) => unquote(quoted)?,
             None => {
-                let end = after.find([' ', '\t']).unwrap_or(after.len());
+                let end = memchr::memchr2(b' ', b'\t', after.as_bytes()).unwrap_or(after.len());
                 (after[..end].to_string(), &after[end..])
             }
         };
@@ -91,8 +91,33 @@ impl<'a> Iterator for Pairs<'a> {
     }
 }
 
+/// The bytes a key is made of: letters, digits and `_ . - / @ :`.
+const KEY_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] =
+            c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'/' | b'@' | b':');
+        b += 1;
+    }
+    table
+};
+
 /// Reads a quoted value up to its closing quote; `None` when it never closes.
+/// A value without escapes (the usual one) is copied whole.
 fn unquote(text: &str) -> Option<(String, &str)> {
+    match memchr::memchr2(b'"', b'\\', text.as_bytes()) {
+        Some(end) if text.as_bytes()[end] == b'"' => {
+            Some((text[..end].to_string(), &text[end + 1..]))
+        }
+        Some(_) => unquote_escaped(text),
+        None => None,
+    }
+}
+
+/// [`unquote`] a character at a time, understanding escapes.
+fn unquote_escaped(text: &str) -> Option<(String, &str)> {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.char_indices();
     while let Some((i, c)) = chars.next() {
@@ -183,6 +208,23 @@ mod tests {
                 })
             };
             prop_assert_eq!(Logfmt.parse(&line, &ctx), expected);
+        }
+    }
+
+    proptest! {
+        /// The whole-copy fast path reads what the escape-aware loop reads.
+        #[test]
+        fn unquote_fast_path_agrees(text in "[a\"\\\\ ntr=é]{0,12}") {
+            prop_assert_eq!(unquote(&text), unquote_escaped(&text));
+        }
+
+        /// The key table holds the bytes the key rule names.
+        #[test]
+        fn key_table_agrees(b in any::<u8>()) {
+            prop_assert_eq!(
+                KEY_BYTE[usize::from(b)],
+                b.is_ascii_alphanumeric() || b"_.-/@:".contains(&b)
+            );
         }
     }
 
