@@ -92,7 +92,10 @@ impl Parser {
     /// Parses a whole input held in memory.
     pub fn parse_bytes(&self, bytes: &[u8], path: Option<&str>) -> Parsed {
         let mut session = self.session(path);
-        let mut events = Vec::new();
+        // At most one event per line: reserving that up front spares growing
+        // (and copying) the vector of large events a dozen times over.
+        let lines = memchr::memchr_iter(b'\n', bytes).count() + 1;
+        let mut events = Vec::with_capacity(lines);
         session.feed(bytes, &mut events);
         let (stats, format) = session.finish(&mut events);
         Parsed {
