@@ -418,7 +418,9 @@ impl Assembler {
 
     fn begin(&mut self, event: Event, text: &str, meta: LineMeta) {
         let attachable = can_take_trace(&event);
-        let mut pending = Pending {
+        // Built in place: an event is a few hundred bytes, and every move of
+        // one is a copy on the per-line path.
+        let pending = self.pending.insert(Pending {
             event,
             offset: meta.offset,
             lines: 1,
@@ -429,10 +431,9 @@ impl Assembler {
             trace: None,
             extra: Vec::new(),
             prev_matched: false,
-        };
+        });
         meta.apply(&mut pending.event);
         self.stats.lines_in_events += 1;
-        self.pending = Some(pending);
     }
 
     /// An event that starts with a bare trace; its first line is added by the caller.
