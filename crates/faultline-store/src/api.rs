@@ -55,6 +55,10 @@ pub enum StoreError {
     Index(String),
     #[error("the store is closed")]
     Closed,
+    #[error(
+        "{path} is in use by another faultline process (a running collector? query it with --collector URL)"
+    )]
+    Locked { path: String },
 }
 
 /// One event to store, with the key that makes a retry count once.

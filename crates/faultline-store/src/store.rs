@@ -37,6 +37,9 @@ pub struct Store {
     shared: Arc<Shared>,
     tx: Option<Sender<Message>>,
     thread: Option<JoinHandle<()>>,
+    /// Held open with an exclusive lock for the store's life: a second
+    /// process opening the same folder would replay and write the same log.
+    _lock: std::fs::File,
 }
 
 impl Store {
@@ -44,6 +47,7 @@ impl Store {
     /// records that the index or the group store had not yet persisted.
     pub fn open(dir: &Path, config: StoreConfig) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        let folder_lock = lock_folder(dir)?;
         let wal = Wal::open(&dir.join("wal"), config.wal_segment_bytes)?;
         let groups_path = dir.join("groups.json");
         let (groups, groups_saved) = GroupStore::load(&groups_path)?;
@@ -83,6 +87,7 @@ impl Store {
             shared,
             tx: Some(tx),
             thread: Some(thread),
+            _lock: folder_lock,
         })
     }
 
@@ -273,4 +278,23 @@ fn replay(c: &mut Committer, shared: &Shared) -> Result<(), StoreError> {
         tracing::info!(records, events, "replayed the write-ahead log");
     }
     Ok(())
+}
+
+/// Takes the folder's `LOCK` file exclusively; another live process holding
+/// it (a running collector) makes this a clear error, not a second writer.
+fn lock_folder(dir: &Path) -> Result<std::fs::File, StoreError> {
+    let path = dir.join("LOCK");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| io_err(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked {
+            path: dir.display().to_string(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(io_err(&path, e)),
+    }
 }

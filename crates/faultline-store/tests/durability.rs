@@ -206,3 +206,19 @@ fn group_counts_first_and_last_seen_survive_a_restart() {
     let services: BTreeSet<_> = g.services.iter().collect();
     assert_eq!(services.len(), 1);
 }
+
+#[test]
+fn a_second_opener_of_a_live_folder_is_refused_until_the_first_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let first =
+        faultline_store::Store::open(dir.path(), faultline_store::StoreConfig::default()).unwrap();
+    let err = faultline_store::Store::open(dir.path(), faultline_store::StoreConfig::default())
+        .unwrap_err();
+    assert!(
+        matches!(err, faultline_store::StoreError::Locked { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("--collector"), "{err}");
+    drop(first);
+    faultline_store::Store::open(dir.path(), faultline_store::StoreConfig::default()).unwrap();
+}
