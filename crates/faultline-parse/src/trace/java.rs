@@ -278,7 +278,7 @@ fn split_frame(trimmed: &str) -> Option<(&str, &str)> {
     }
     let open = name_and_rest.find('(')?;
     let name = &name_and_rest[..open];
-    if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == ')') {
+    if name.is_empty() || has_space_or_paren(name) {
         return None;
     }
     let after = &name_and_rest[open + 1..];
@@ -287,6 +287,17 @@ fn split_frame(trimmed: &str) -> Option<(&str, &str)> {
     let tail = &after[close + 1..];
     let tail_ok = tail.is_empty() || tail.starts_with(char::is_whitespace);
     (!location.contains('(') && tail_ok).then_some((name, location))
+}
+
+/// Whether `name` holds whitespace or `)`: on bytes when it is ASCII (frame
+/// names nearly always are), on chars otherwise.
+fn has_space_or_paren(name: &str) -> bool {
+    if name.is_ascii() {
+        return name
+            .bytes()
+            .any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | b')'));
+    }
+    name.contains(|c: char| c.is_whitespace() || c == ')')
 }
 
 /// Drops a class-loader or module prefix (`app//`, `java.base/`,
@@ -582,5 +593,22 @@ mod tests {
         }
         assert_eq!(strip_module("/"), "");
         assert_eq!(parse_location(":"), (Some(":".into()), None));
+    }
+
+    #[test]
+    fn ascii_frame_name_check_agrees_with_chars() {
+        let parts = [
+            "a", ".", ")", "(", " ", "\t", "\u{b}", "\u{c}", "\r", "\u{a0}", "é", "$", "/",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..20_000 {
+            seed = seed.wrapping_mul(0x2545_f491_4f6c_dd1d).wrapping_add(1);
+            let mut name = String::new();
+            for k in 0..(seed >> 60) % 8 {
+                name.push_str(parts[((seed >> (k * 4)) % parts.len() as u64) as usize]);
+            }
+            let general = name.contains(|c: char| c.is_whitespace() || c == ')');
+            assert_eq!(has_space_or_paren(&name), general, "{name:?}");
+        }
     }
 }
