@@ -7,7 +7,6 @@ use faultline_event::{Event, Level};
 use faultline_fingerprint::template::TemplateMiner;
 use faultline_fingerprint::{Fingerprinter, culprit, culprit_module, mask, title};
 use faultline_store::{GroupMeta, Incoming, IngestOutcome, Store, StoreError};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -54,57 +53,36 @@ impl Pipeline {
         if events.is_empty() {
             return Ok(IngestOutcome::default());
         }
-        let (batch, explanations) = self.prepare(events);
-        let meta = |event: &Event| describe(event, &explanations);
-        store.ingest(batch, &meta)
+        store.ingest(self.prepare(events), &describe)
     }
 
-    /// Fingerprints a batch under one lock; returns the store's input and the
-    /// explanation of each fingerprint decided.
-    pub fn prepare(
-        &self,
-        events: Vec<(Option<String>, Event)>,
-    ) -> (Vec<Incoming>, HashMap<String, String>) {
-        let mut explanations = HashMap::new();
-        let mut batch = Vec::with_capacity(events.len());
+    /// Fingerprints a batch under one lock; returns the store's input. Each
+    /// fingerprinted event carries its `explanation`.
+    pub fn prepare(&self, events: Vec<(Option<String>, Event)>) -> Vec<Incoming> {
         let mut fingerprinter = self
             .fingerprinter
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut batch = Vec::with_capacity(events.len());
         for (key, mut event) in events {
             if is_grouped(&event) {
-                let decision = fingerprinter.apply(&mut event);
-                explanations
-                    .entry(decision.fingerprint)
-                    .or_insert(decision.explanation);
+                fingerprinter.apply(&mut event);
             } else if event.template.is_none() {
                 event.template = Some(mask::mask(&event.message));
             }
             batch.push(Incoming { event, key });
         }
-        (batch, explanations)
+        batch
     }
 
     /// Writes the template miner's state atomically (a temporary file, then a
     /// rename).
     pub fn save_templates(&self) -> Result<(), PipelineError> {
-        let bytes = {
-            let fingerprinter = self
-                .fingerprinter
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            serde_json::to_vec(fingerprinter.miner()).map_err(|e| PipelineError::Templates {
-                path: self.templates.display().to_string(),
-                reason: e.to_string(),
-            })?
-        };
-        let temp = self.templates.with_extension("json.tmp");
-        let io = |path: &Path| {
-            let path = path.display().to_string();
-            move |error| PipelineError::Io { path, error }
-        };
-        std::fs::write(&temp, bytes).map_err(io(&temp))?;
-        std::fs::rename(&temp, &self.templates).map_err(io(&self.templates))
+        let fingerprinter = self
+            .fingerprinter
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        save_miner(&self.templates, fingerprinter.miner())
     }
 }
 
@@ -127,22 +105,19 @@ pub fn key_of(event: &Event, batch_id: Option<&str>, line: usize) -> Option<Stri
     }
 }
 
-fn describe(event: &Event, explanations: &HashMap<String, String>) -> GroupMeta {
-    let explanation = event
-        .fingerprint
-        .as_ref()
-        .and_then(|f| explanations.get(f))
-        .cloned()
-        .unwrap_or_default();
+/// How a new group presents itself, from its first (fingerprinted) event:
+/// what the group store keeps and `faultline analyze` prints.
+pub fn describe(event: &Event) -> GroupMeta {
     GroupMeta {
         title: title(event),
         culprit: culprit(event),
         module: culprit_module(event).or_else(|| event.logger.clone()),
-        explanation,
+        explanation: event.explanation.clone().unwrap_or_default(),
     }
 }
 
-fn load_miner(path: &Path) -> Result<TemplateMiner, PipelineError> {
+/// Reads a saved template miner; a missing file is a fresh miner.
+pub fn load_miner(path: &Path) -> Result<TemplateMiner, PipelineError> {
     match std::fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| PipelineError::Templates {
             path: path.display().to_string(),
@@ -154,6 +129,21 @@ fn load_miner(path: &Path) -> Result<TemplateMiner, PipelineError> {
             error,
         }),
     }
+}
+
+/// Writes a template miner's state atomically: a temporary file, then a rename.
+pub fn save_miner(path: &Path, miner: &TemplateMiner) -> Result<(), PipelineError> {
+    let bytes = serde_json::to_vec(miner).map_err(|e| PipelineError::Templates {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let temp = path.with_extension("json.tmp");
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |error| PipelineError::Io { path, error }
+    };
+    std::fs::write(&temp, bytes).map_err(io(&temp))?;
+    std::fs::rename(&temp, path).map_err(io(path))
 }
 
 #[cfg(test)]
@@ -184,10 +174,11 @@ mod tests {
         error.level = Some(Level::Error);
         let mut info = Event::new("user 17 logged in");
         info.level = Some(Level::Info);
-        let (batch, explanations) =
-            pipeline.prepare(vec![(Some("k:1".into()), error), (None, info)]);
-        let fingerprint = batch[0].event.fingerprint.clone().unwrap();
-        assert!(explanations[&fingerprint].starts_with("grouped by"));
+        let batch = pipeline.prepare(vec![(Some("k:1".into()), error), (None, info)]);
+        assert!(batch[0].event.fingerprint.is_some());
+        let explanation = batch[0].event.explanation.as_deref().unwrap();
+        assert!(explanation.starts_with("grouped by"));
+        assert_eq!(describe(&batch[0].event).explanation, explanation);
         assert_eq!(batch[0].key.as_deref(), Some("k:1"));
         assert_eq!(batch[1].event.fingerprint, None);
         assert_eq!(
@@ -202,10 +193,10 @@ mod tests {
         let pipeline = Pipeline::open(Default::default(), dir.path()).unwrap();
         let mut event = Event::new("disk /dev/sda1 is 91% full");
         event.level = Some(Level::Warn);
-        let (first, _) = pipeline.prepare(vec![(None, event.clone())]);
+        let first = pipeline.prepare(vec![(None, event.clone())]);
         pipeline.save_templates().unwrap();
         let reopened = Pipeline::open(Default::default(), dir.path()).unwrap();
-        let (again, _) = reopened.prepare(vec![(None, event)]);
+        let again = reopened.prepare(vec![(None, event)]);
         assert_eq!(first[0].event.fingerprint, again[0].event.fingerprint);
         assert!(dir.path().join(TEMPLATES_FILE).exists());
     }

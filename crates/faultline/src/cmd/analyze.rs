@@ -10,25 +10,25 @@ use super::parse::{build_parser, read_input};
 use crate::cli::AnalyzeArgs;
 use crate::input::{self, Input};
 use anyhow::Context as _;
-use faultline_collector::pipeline::key_of;
-use faultline_event::{Event, Level};
+use faultline_collector::TEMPLATES_FILE;
+use faultline_collector::pipeline::{self, describe, is_grouped, key_of};
+use faultline_event::Event;
 use faultline_fingerprint::mask::mask;
 use faultline_fingerprint::template::TemplateMiner;
-use faultline_fingerprint::{Config, Fingerprinter, culprit, culprit_module, title};
+use faultline_fingerprint::{Config, Fingerprinter};
 use faultline_report::{GroupInfo, Groups, Totals, render_json, render_text};
-use faultline_store::{GroupMeta, Incoming, Store, StoreConfig};
+use faultline_store::{Incoming, Store, StoreConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Inputs at least this large get a progress bar (on a terminal).
 const PROGRESS_BYTES: u64 = 64 << 20;
-const TEMPLATES_FILE: &str = "templates.json";
 
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
@@ -182,19 +182,10 @@ fn write_store(store: &Store, events: Vec<Event>) -> anyhow::Result<()> {
             Incoming { event, key }
         })
         .collect();
-    let meta = |event: &Event| GroupMeta {
-        title: title(event),
-        culprit: culprit(event),
-        module: culprit_module(event).or_else(|| event.logger.clone()),
-        explanation: event.explanation.clone().unwrap_or_default(),
-    };
-    store.ingest(batch, &meta).context("writing the store")?;
+    store
+        .ingest(batch, &describe)
+        .context("writing the store")?;
     Ok(())
-}
-
-/// Errors and warnings, and anything carrying an exception, are grouped.
-fn is_grouped(event: &Event) -> bool {
-    event.exception.is_some() || event.level.is_some_and(Level::is_warning_or_above)
 }
 
 /// Fingerprints a grouped event and counts it into its group.
@@ -210,11 +201,14 @@ fn observe(
     if let (Some(id), Some(fingerprint)) = (decision.template_id, &event.fingerprint) {
         templates.entry(fingerprint.clone()).or_insert(id);
     }
-    groups.observe(event, || GroupInfo {
-        title: title(event),
-        culprit: culprit(event),
-        module: culprit_module(event).or_else(|| event.logger.clone()),
-        explanation: decision.explanation,
+    groups.observe(event, || {
+        let meta = describe(event);
+        GroupInfo {
+            title: meta.title,
+            culprit: meta.culprit,
+            module: meta.module,
+            explanation: meta.explanation,
+        }
     });
 }
 
@@ -279,25 +273,15 @@ fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
 }
 
 fn load_miner(dir: Option<&Path>) -> anyhow::Result<TemplateMiner> {
-    let Some(path) = dir.map(|d| d.join(TEMPLATES_FILE)) else {
-        return Ok(TemplateMiner::new());
-    };
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .with_context(|| format!("{}: not a template file", path.display())),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(TemplateMiner::new()),
-        Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
+    match dir {
+        Some(dir) => Ok(pipeline::load_miner(&dir.join(TEMPLATES_FILE))?),
+        None => Ok(TemplateMiner::new()),
     }
 }
 
-/// Writes the miner's state atomically: a temporary file, then a rename.
 fn save_miner(dir: &Path, miner: &TemplateMiner) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("--data {}", dir.display()))?;
-    let path = dir.join(TEMPLATES_FILE);
-    let temp: PathBuf = dir.join(format!(".{TEMPLATES_FILE}.tmp"));
-    let bytes = serde_json::to_vec(miner).context("encoding templates")?;
-    std::fs::write(&temp, bytes).with_context(|| format!("writing {}", temp.display()))?;
-    std::fs::rename(&temp, &path).with_context(|| format!("writing {}", path.display()))
+    Ok(pipeline::save_miner(&dir.join(TEMPLATES_FILE), miner)?)
 }
 
 fn print(args: &AnalyzeArgs, totals: &Totals, groups: &Groups) -> anyhow::Result<()> {
@@ -321,7 +305,7 @@ mod tests {
 
     #[test]
     fn service_names_come_from_file_names() {
-        let of = |p: &str| service_of(&Input::File(PathBuf::from(p)));
+        let of = |p: &str| service_of(&Input::File(std::path::PathBuf::from(p)));
         assert_eq!(of("/var/log/checkout.log"), Some("checkout".into()));
         assert_eq!(of("logs/checkout.log.2.gz"), Some("checkout".into()));
         assert_eq!(of("api.jsonl"), Some("api".into()));
