@@ -86,7 +86,18 @@ impl Parser {
             path: path.map(str::to_string),
             splitter: LineSplitter::new(self.options.max_line_bytes),
             state: State::Sniffing(Vec::new()),
+            file_id: None,
         }
+    }
+
+    /// A session for a file resumed at byte `offset` (a tailer's checkpoint):
+    /// line offsets count from there, and events carry `file_id` as given
+    /// rather than one computed from the first line this session sees.
+    pub fn session_at(&self, path: &str, file_id: &str, offset: u64) -> Session {
+        let mut session = self.session(Some(path));
+        session.splitter = LineSplitter::new(self.options.max_line_bytes).starting_at(offset);
+        session.file_id = Some(file_id.to_string());
+        session
     }
 
     /// Parses a whole input held in memory.
@@ -118,6 +129,8 @@ pub struct Session {
     path: Option<String>,
     splitter: LineSplitter,
     state: State,
+    /// The file id given by [`Parser::session_at`].
+    file_id: Option<String>,
 }
 
 impl std::fmt::Debug for Session {
@@ -136,8 +149,9 @@ impl Session {
             path,
             splitter,
             state,
+            file_id,
         } = self;
-        splitter.push(chunk, |line| take(parser, path, state, line, out));
+        splitter.push(chunk, |line| take(parser, path, file_id, state, line, out));
     }
 
     /// Emits what is held after `flush_timeout_ms` without input: the event
@@ -157,13 +171,7 @@ impl Session {
     /// Ends the input: the last line (even without a newline) and the last
     /// event are emitted. Returns the counts and the format used.
     pub fn finish(mut self, out: &mut Vec<Event>) -> (Stats, String) {
-        let Session {
-            parser,
-            path,
-            splitter,
-            state,
-        } = &mut self;
-        splitter.finish(|line| take(parser, path, state, line, out));
+        self.flush_line(out);
         self.flush(out);
         match self.state {
             State::Running(assembler) => (*assembler.stats(), assembler.format_name().to_string()),
@@ -171,8 +179,49 @@ impl Session {
         }
     }
 
+    /// Emits an unfinished last line as it is, as at the end of input or
+    /// after a streaming reader's flush timeout. Bytes that follow later
+    /// start a new line at the next offset: no byte is emitted twice.
+    pub fn flush_line(&mut self, out: &mut Vec<Event>) {
+        let Session {
+            parser,
+            path,
+            splitter,
+            state,
+            file_id,
+        } = self;
+        splitter.finish(|line| take(parser, path, file_id, state, line, out));
+    }
+
+    /// The offset of the first byte not yet part of an emitted event: lines
+    /// held for sniffing, the event being assembled, or an unfinished last
+    /// line. `None` when nothing is held: everything fed is emitted (or was
+    /// blank). A tailer's checkpoint must never pass it.
+    pub fn held_from(&self) -> Option<u64> {
+        let held = match &self.state {
+            State::Sniffing(held) => held.first().map(|(_, meta)| meta.offset),
+            State::Running(assembler) => assembler.pending_offset(),
+        };
+        let partial = (self.splitter.pending_bytes() > 0).then(|| self.splitter.position());
+        match (held, partial) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The offset just past the last complete line fed (or skipped).
+    pub fn position(&self) -> u64 {
+        self.splitter.position()
+    }
+
     fn start(&mut self, out: &mut Vec<Event>) {
-        start(&self.parser, &self.path, &mut self.state, out);
+        start(
+            &self.parser,
+            &self.path,
+            &self.file_id,
+            &mut self.state,
+            out,
+        );
     }
 }
 
@@ -197,6 +246,7 @@ fn record_lines(held: &[(String, LineMeta)]) -> Vec<&str> {
 fn take(
     parser: &Parser,
     path: &Option<String>,
+    file_id: &Option<String>,
     state: &mut State,
     line: RawLine<'_>,
     out: &mut Vec<Event>,
@@ -214,7 +264,7 @@ fn take(
             held.push((text.into_owned(), meta));
             let non_blank = held.iter().filter(|(t, _)| !t.trim().is_empty()).count();
             if parser.forced.is_some() || non_blank >= SNIFF_LINES {
-                start(parser, path, state, out);
+                start(parser, path, file_id, state, out);
             }
         }
     }
@@ -230,7 +280,13 @@ fn push(assembler: &mut Assembler, text: &str, meta: LineMeta, out: &mut Vec<Eve
 
 /// Leaves sniffing: picks the format, builds the assembler and replays the
 /// held lines.
-fn start(parser: &Parser, path: &Option<String>, state: &mut State, out: &mut Vec<Event>) {
+fn start(
+    parser: &Parser,
+    path: &Option<String>,
+    file_id: &Option<String>,
+    state: &mut State,
+    out: &mut Vec<Event>,
+) {
     let State::Sniffing(held) = state else {
         return;
     };
@@ -247,11 +303,116 @@ fn start(parser: &Parser, path: &Option<String>, state: &mut State, out: &mut Ve
         options.multiline.clone(),
     );
     if let Some(path) = path {
-        let first = held.first().map(|(t, _)| t.as_bytes()).unwrap_or_default();
-        assembler = assembler.with_source(path.clone(), SourcePos::file_id_of(first));
+        let id = file_id.clone().unwrap_or_else(|| {
+            let first = held.first().map(|(t, _)| t.as_bytes()).unwrap_or_default();
+            SourcePos::file_id_of(first)
+        });
+        assembler = assembler.with_source(path.clone(), id);
     }
     for (text, meta) in &held {
         push(&mut assembler, text, *meta, out);
     }
     *state = State::Running(Box::new(assembler));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::Registry;
+
+    fn parser() -> Parser {
+        Parser::new(Registry::builtin(), Options::default()).unwrap()
+    }
+
+    fn offsets(events: &[Event]) -> Vec<u64> {
+        events
+            .iter()
+            .map(|e| e.source.as_ref().unwrap().offset)
+            .collect()
+    }
+
+    #[test]
+    fn resumed_session_counts_offsets_from_the_checkpoint_and_keeps_the_given_id() {
+        let mut session = parser().session_at("/var/log/app.log", "feedface", 1000);
+        let mut out = Vec::new();
+        session.feed(b"INFO first\nINFO second\n", &mut out);
+        session.flush(&mut out);
+        assert_eq!(offsets(&out), vec![1000, 1011]);
+        for event in &out {
+            let source = event.source.as_ref().unwrap();
+            assert_eq!(source.file_id, "feedface");
+            assert_eq!(source.path, "/var/log/app.log");
+        }
+        assert_eq!(session.held_from(), None);
+        assert_eq!(session.position(), 1023);
+    }
+
+    #[test]
+    fn held_from_covers_sniffing_a_partial_line_and_a_trace_in_progress() {
+        let mut session = parser().session_at("app.log", "id", 50);
+        let mut out = Vec::new();
+        assert_eq!(session.held_from(), None);
+        session.feed(b"2026-11-26 07:00:00,000 ERROR boom\nTrace", &mut out);
+        // Sniffing holds the first lines, the first from offset 50.
+        assert!(out.is_empty());
+        assert_eq!(session.held_from(), Some(50));
+
+        let options = Options {
+            format: Some("python_logging".into()),
+            ..Options::default()
+        };
+        let parser = Parser::new(Registry::builtin(), options).unwrap();
+        let mut session = parser.session_at("app.log", "id", 50);
+        let header = b"2026-11-26 07:00:00,000 ERROR boom\n";
+        let trace = b"Traceback (most recent call last):\n  File \"a.py\", line 1, in f\n";
+        session.feed(header, &mut out);
+        session.feed(trace, &mut out);
+        // The header waits for its trace: held from the header's offset.
+        assert!(out.is_empty());
+        assert_eq!(session.held_from(), Some(50));
+        session.feed(
+            b"ValueError: bad\n2026-11-26 07:00:01,000 INFO next\n",
+            &mut out,
+        );
+        session.feed(b"2026-11-26 07:00:02,000 INFO par", &mut out);
+        // The trace's event is out; "next" waits for a possible trace, and
+        // the partial line after it is held too.
+        assert_eq!(offsets(&out), vec![50]);
+        assert!(out[0].exception.is_some());
+        let next = 50 + (header.len() + trace.len() + 16) as u64;
+        assert_eq!(session.held_from(), Some(next));
+        session.flush(&mut out);
+        assert_eq!(offsets(&out), vec![50, next]);
+        let partial = next + 34;
+        assert_eq!(session.held_from(), Some(partial));
+        session.flush_line(&mut out);
+        session.flush(&mut out);
+        assert_eq!(offsets(&out), vec![50, next, partial]);
+        assert_eq!(session.held_from(), None);
+    }
+
+    #[test]
+    fn flush_line_emits_an_unfinished_line_once_and_the_rest_starts_after_it() {
+        let mut session = parser().session_at("app.log", "id", 0);
+        let mut out = Vec::new();
+        session.feed(b"INFO one\nINFO tw", &mut out);
+        session.flush(&mut out);
+        assert_eq!(session.held_from(), Some(9));
+        session.flush_line(&mut out);
+        session.flush(&mut out);
+        assert_eq!(session.held_from(), None);
+        session.feed(b"o more\n", &mut out);
+        session.flush(&mut out);
+        let got: Vec<(u64, &str)> = out
+            .iter()
+            .map(|e| (e.source.as_ref().unwrap().offset, e.message.as_str()))
+            .collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!((got[0].0, got[1].0, got[2].0), (0, 9, 16));
+        assert!(
+            got[1].1.ends_with("tw") && got[2].1.ends_with("o more"),
+            "{got:?}"
+        );
+        assert_eq!(session.position(), 23);
+    }
 }
