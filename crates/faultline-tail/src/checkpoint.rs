@@ -1,0 +1,319 @@
+//! Delivered offsets per file id, persisted atomically in
+//! `STATE_DIR/checkpoints.json`.
+//!
+//! Only [`Checkpoints::commit`] advances an offset, and it never moves one
+//! back: the consumer calls it once everything before the offset is
+//! delivered. The tailer reads the offsets to resume after a restart.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::TailError;
+
+const FILE_NAME: &str = "checkpoints.json";
+const VERSION: u32 = 1;
+/// How stale a seen file's `updated` may get before `touch` refreshes it (and
+/// so dirties the file); keeps quiet files from being pruned without
+/// rewriting the file on every scan.
+const TOUCH_EVERY_SECS: u64 = 3600;
+
+/// Delivered offsets, shared between the tailer and whoever learns about
+/// acknowledgements (cheap to clone, thread-safe).
+#[derive(Clone, Debug)]
+pub struct Checkpoints {
+    inner: Arc<Mutex<Inner>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    dir: PathBuf,
+    files: BTreeMap<String, Entry>,
+    dirty: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    path: PathBuf,
+    offset: u64,
+    /// Unix seconds of the last commit or sighting.
+    updated: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileV1 {
+    version: u32,
+    files: Vec<EntryV1>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct EntryV1 {
+    file_id: String,
+    path: PathBuf,
+    offset: u64,
+    updated: u64,
+}
+
+impl Checkpoints {
+    /// Loads `DIR/checkpoints.json`, or starts empty when there is none. A
+    /// file that cannot be read as checkpoints is an error naming it: never a
+    /// silent start-over.
+    pub fn load(state_dir: &Path) -> Result<Checkpoints, TailError> {
+        let path = state_dir.join(FILE_NAME);
+        let files = match fs::read(&path) {
+            Ok(bytes) => parse(&path, &bytes)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) => return Err(TailError::io("reading", path, e)),
+        };
+        let inner = Inner {
+            dir: state_dir.to_path_buf(),
+            files,
+            dirty: false,
+        };
+        Ok(Checkpoints {
+            inner: Arc::new(Mutex::new(inner)),
+        })
+    }
+
+    /// The delivered offset of `file_id`, if one was committed.
+    pub fn get(&self, file_id: &str) -> Option<u64> {
+        self.lock().files.get(file_id).map(|e| e.offset)
+    }
+
+    /// Everything of `file_id` before `offset` is delivered. Monotonic: a
+    /// lower offset than the stored one is ignored.
+    pub fn commit(&self, file_id: &str, path: &Path, offset: u64) {
+        let mut inner = self.lock();
+        let now = now_secs();
+        match inner.files.get_mut(file_id) {
+            Some(e) if e.offset > offset => return,
+            Some(e) if e.offset == offset && e.path == path => return,
+            Some(e) => {
+                e.offset = offset;
+                e.updated = now;
+                if e.path != path {
+                    e.path = path.to_path_buf();
+                }
+            }
+            None => {
+                let entry = Entry {
+                    path: path.to_path_buf(),
+                    offset,
+                    updated: now,
+                };
+                inner.files.insert(file_id.to_string(), entry);
+            }
+        }
+        inner.dirty = true;
+    }
+
+    /// Writes atomically (temp file, fsync, rename, fsync of the folder); a
+    /// cheap no-op when nothing changed since the last save.
+    pub fn save(&self) -> Result<(), TailError> {
+        let mut inner = self.lock();
+        if !inner.dirty {
+            return Ok(());
+        }
+        write_atomically(&inner.dir, &encode(&inner.files))?;
+        inner.dirty = false;
+        Ok(())
+    }
+
+    /// Forgets entries neither committed nor seen for `older_than`.
+    pub fn prune(&self, older_than: Duration) {
+        let mut inner = self.lock();
+        let cutoff = now_secs().saturating_sub(older_than.as_secs());
+        let before = inner.files.len();
+        inner.files.retain(|_, e| e.updated >= cutoff);
+        if inner.files.len() != before {
+            inner.dirty = true;
+        }
+    }
+
+    /// Marks `file_id` as still present, so `prune` keeps it.
+    pub(crate) fn touch(&self, file_id: &str) {
+        let mut inner = self.lock();
+        let now = now_secs();
+        if let Some(e) = inner.files.get_mut(file_id)
+            && e.updated + TOUCH_EVERY_SECS < now
+        {
+            e.updated = now;
+            inner.dirty = true;
+        }
+    }
+
+    /// The highest generation of `base` with an entry (0 when only the base
+    /// id, or nothing, is known). See [`crate::FileId`].
+    pub(crate) fn latest_generation(&self, base: &str) -> u32 {
+        let inner = self.lock();
+        let prefix = format!("{base}-");
+        inner
+            .files
+            .range(prefix.clone()..)
+            .take_while(|(id, _)| id.starts_with(&prefix))
+            .filter_map(|(id, _)| id[prefix.len()..].parse::<u32>().ok())
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave an entry half-written:
+        // every update is a single assignment.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The id of generation `generation` of the file whose first line hashes to `base`.
+pub(crate) fn generation_id(base: &str, generation: u32) -> String {
+    if generation == 0 {
+        base.to_string()
+    } else {
+        format!("{base}-{generation}")
+    }
+}
+
+fn parse(path: &Path, bytes: &[u8]) -> Result<BTreeMap<String, Entry>, TailError> {
+    let corrupt = |message: String| TailError::CorruptCheckpoint {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file: FileV1 = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+    if file.version != VERSION {
+        return Err(corrupt(format!(
+            "unsupported version {} (this build reads {VERSION})",
+            file.version
+        )));
+    }
+    let mut files = BTreeMap::new();
+    for e in file.files {
+        let entry = Entry {
+            path: e.path,
+            offset: e.offset,
+            updated: e.updated,
+        };
+        if files.insert(e.file_id.clone(), entry).is_some() {
+            return Err(corrupt(format!("file id {} appears twice", e.file_id)));
+        }
+    }
+    Ok(files)
+}
+
+fn encode(files: &BTreeMap<String, Entry>) -> Vec<u8> {
+    let files = files
+        .iter()
+        .map(|(id, e)| EntryV1 {
+            file_id: id.clone(),
+            path: e.path.clone(),
+            offset: e.offset,
+            updated: e.updated,
+        })
+        .collect();
+    let mut out = serde_json::to_vec_pretty(&FileV1 {
+        version: VERSION,
+        files,
+    })
+    .expect("checkpoints serialise");
+    out.push(b'\n');
+    out
+}
+
+fn write_atomically(dir: &Path, bytes: &[u8]) -> Result<(), TailError> {
+    fs::create_dir_all(dir).map_err(|e| TailError::io("creating", dir, e))?;
+    let tmp = dir.join(format!("{FILE_NAME}.tmp"));
+    let target = dir.join(FILE_NAME);
+    let mut file = fs::File::create(&tmp).map_err(|e| TailError::io("creating", &tmp, e))?;
+    file.write_all(bytes)
+        .map_err(|e| TailError::io("writing", &tmp, e))?;
+    file.sync_all()
+        .map_err(|e| TailError::io("syncing", &tmp, e))?;
+    drop(file);
+    fs::rename(&tmp, &target).map_err(|e| TailError::io("renaming", &tmp, e))?;
+    let dir_handle = fs::File::open(dir).map_err(|e| TailError::io("opening", dir, e))?;
+    dir_handle
+        .sync_all()
+        .map_err(|e| TailError::io("syncing", dir, e))
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_is_monotonic_and_survives_a_reload() {
+        let dir = tempfile::tempdir().unwrap();
+        let cp = Checkpoints::load(dir.path()).unwrap();
+        assert_eq!(cp.get("a"), None);
+        cp.commit("a", Path::new("/x"), 10);
+        cp.commit("a", Path::new("/x"), 5);
+        assert_eq!(cp.get("a"), Some(10));
+        cp.save().unwrap();
+        let again = Checkpoints::load(dir.path()).unwrap();
+        assert_eq!(again.get("a"), Some(10));
+    }
+
+    #[test]
+    fn save_without_changes_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let cp = Checkpoints::load(dir.path()).unwrap();
+        cp.save().unwrap();
+        assert!(!dir.path().join(FILE_NAME).exists());
+        cp.commit("a", Path::new("/x"), 1);
+        cp.save().unwrap();
+        assert!(dir.path().join(FILE_NAME).exists());
+    }
+
+    #[test]
+    fn a_corrupt_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join(FILE_NAME),
+            b"{\"version\":1,\"files\":[{\"file_id\":",
+        )
+        .unwrap();
+        let err = Checkpoints::load(dir.path()).unwrap_err();
+        assert!(matches!(err, TailError::CorruptCheckpoint { .. }), "{err}");
+        assert!(err.to_string().contains("checkpoints.json"), "{err}");
+        fs::write(dir.path().join(FILE_NAME), b"{\"version\":7,\"files\":[]}").unwrap();
+        let err = Checkpoints::load(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("unsupported version 7"), "{err}");
+    }
+
+    #[test]
+    fn prune_forgets_old_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let cp = Checkpoints::load(dir.path()).unwrap();
+        cp.commit("old", Path::new("/x"), 1);
+        cp.lock().files.get_mut("old").unwrap().updated = 0;
+        cp.commit("new", Path::new("/y"), 1);
+        cp.prune(Duration::from_secs(3600));
+        assert_eq!(cp.get("old"), None);
+        assert_eq!(cp.get("new"), Some(1));
+    }
+
+    #[test]
+    fn latest_generation_reads_the_suffixes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cp = Checkpoints::load(dir.path()).unwrap();
+        assert_eq!(cp.latest_generation("abc"), 0);
+        cp.commit("abc", Path::new("/x"), 1);
+        cp.commit("abc-2", Path::new("/x"), 1);
+        cp.commit("abc-10", Path::new("/x"), 1);
+        cp.commit("abcd-99", Path::new("/x"), 1);
+        assert_eq!(cp.latest_generation("abc"), 10);
+        assert_eq!(generation_id("abc", 0), "abc");
+        assert_eq!(generation_id("abc", 3), "abc-3");
+    }
+}
