@@ -34,6 +34,7 @@ pub mod metrics;
 pub mod params;
 pub mod pipeline;
 mod query;
+pub mod report;
 mod server;
 
 pub use auth::Project;

@@ -5,7 +5,7 @@
 use crate::config::CollectorConfig;
 use crate::metrics::Metrics;
 use crate::pipeline::{Pipeline, PipelineError};
-use crate::{auth, ingest, query};
+use crate::{auth, ingest, query, report};
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
@@ -90,6 +90,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/groups", get(query::groups))
         .route("/api/v1/groups/{fingerprint}", get(query::group))
         .route("/api/v1/stats", get(query::stats))
+        .route("/api/v1/report", get(report::report))
         .layer(middleware::from_fn_with_state(state.clone(), auth::require))
         .layer(axum::extract::DefaultBodyLimit::max(max_body));
     Router::new()

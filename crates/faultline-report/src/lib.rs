@@ -1,6 +1,7 @@
 //! What the fingerprinted events add up to: error groups with their counts,
 //! first and last sightings, services and hosts, and the application's weak
-//! areas — the modules and services that fail most.
+//! areas — the modules and services that fail most; and the weekly report
+//! ([`WeeklyReport`], built from a [`WeekInput`]) as Markdown, HTML or JSON.
 //!
 //! ```
 //! use faultline_event::{Event, Level};
@@ -27,9 +28,29 @@
 //! ```
 
 mod groups;
+mod html;
+mod markdown;
 mod render;
+mod svg;
 mod weak;
+mod week;
+mod weekly;
+mod weekly_areas;
 
 pub use groups::{GroupInfo, GroupSummary, Groups};
+pub use html::{render_html, render_html_section};
+pub use markdown::render_markdown;
 pub use render::{Totals, render_json, render_text};
 pub use weak::{WeakArea, WeakAreas};
+pub use week::{IsoWeek, WeekError};
+pub use weekly::{
+    AreaChange, Change, DayInput, DaySeries, EndpointInput, EndpointRow, Endpoints, GroupInput,
+    REPORT_VERSION, ReportGroup, Status, WeekInput, WeekTotals, WeeklyAreas, WeeklyReport,
+};
+
+/// The weekly report as the versioned JSON document (`report_version`), pretty-printed.
+pub fn render_report_json(report: &WeeklyReport) -> String {
+    let mut out = serde_json::to_string_pretty(report).expect("a report serialises");
+    out.push('\n');
+    out
+}

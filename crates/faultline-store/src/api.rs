@@ -155,6 +155,31 @@ pub struct GroupRecord {
     pub sample: Event,
 }
 
+/// A group's events in a window, per day and per service: what a report
+/// needs to compare weeks and roll groups up by service.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroupActivity {
+    /// The group, its `count` being its events in the window and `daily` its
+    /// whole known history.
+    pub group: GroupRecord,
+    /// Events per UTC day of each service within the window (`""` for events
+    /// without a service).
+    pub services_daily: BTreeMap<String, BTreeMap<NaiveDate, u64>>,
+}
+
+/// Requests to one endpoint: an HTTP method and the route its paths map to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EndpointStats {
+    /// `-` for requests without a method.
+    pub method: String,
+    pub route: String,
+    pub requests: u64,
+    /// Responses with a 5xx status.
+    pub server_errors: u64,
+    /// Of `request_time`, when requests carried it (1% relative error).
+    pub latency: Option<Percentiles>,
+}
+
 /// What the collector knows about a new group when it stores its first event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupMeta {

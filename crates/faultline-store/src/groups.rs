@@ -10,7 +10,7 @@
 //! An event without a fingerprint is indexed but belongs to no group.
 
 use crate::fsutil::{read_if_exists, write_atomic};
-use crate::{GroupMeta, GroupQuery, GroupRecord, GroupSort, StoreError};
+use crate::{GroupActivity, GroupMeta, GroupQuery, GroupRecord, GroupSort, StoreError};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use faultline_event::{Event, Level};
 use serde::{Deserialize, Serialize};
@@ -179,6 +179,40 @@ impl GroupStore {
         ranked.sort_unstable_by(order);
         ranked.into_iter().map(|(_, c, g)| record(g, c)).collect()
     }
+}
+
+impl GroupStore {
+    /// Every group with events in `[from, to]` (UTC days), with its events
+    /// per service and day within them; most events first.
+    pub(crate) fn activity(&self, from: NaiveDate, to: NaiveDate) -> Vec<GroupActivity> {
+        let mut list: Vec<GroupActivity> = self
+            .groups
+            .values()
+            .filter_map(|g| {
+                let count = sum(&g.daily, from, to);
+                (count > 0).then(|| GroupActivity {
+                    group: record(g, count),
+                    services_daily: g
+                        .services
+                        .iter()
+                        .map(|(s, days)| (s.clone(), window(days, from, to)))
+                        .filter(|(_, days)| !days.is_empty())
+                        .collect(),
+                })
+            })
+            .collect();
+        list.sort_by(|a, b| {
+            (b.group.count, &a.group.fingerprint).cmp(&(a.group.count, &b.group.fingerprint))
+        });
+        list
+    }
+}
+
+fn window(days: &BTreeMap<NaiveDate, u64>, from: NaiveDate, to: NaiveDate) -> BTreeMap<NaiveDate, u64> {
+    if from > to {
+        return BTreeMap::new();
+    }
+    days.range(from..=to).map(|(d, n)| (*d, *n)).collect()
 }
 
 /// The days a query counts, inclusive.

@@ -5,6 +5,7 @@
 //! - `day` — one day's index, its reader and its on-demand writer;
 //! - `search` — queries, filters, newest-first hits and highlights;
 //! - `stats` — counts over time, by a field, and percentiles;
+//! - `endpoints` — access-log requests, 5xx and latency per method and route;
 //! - `stored` — the stored event, without what the fast fields hold.
 //!
 //! Documents are buffered in each day's writer by [`EventIndex::add`] and
@@ -16,6 +17,7 @@
 //! through [`EventIndex::add_replayed`], which skips what a day already holds.
 
 mod day;
+mod endpoints;
 mod schema;
 mod search;
 mod stats;
@@ -28,6 +30,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use day::Day;
 use faultline_event::Event;
 use schema::Fields;
+pub use endpoints::RouteFn;
 pub use schema::SCHEMA_VERSION;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -47,5 +47,5 @@ mod store;
 mod wal;
 
 pub use api::*;
-pub use index::EventIndex;
+pub use index::{EventIndex, RouteFn};
 pub use store::{Store, TS_INFERRED_FIELD};

@@ -5,14 +5,14 @@ use crate::dedup::Dedup;
 use crate::entry::{self, Entry};
 use crate::fsutil::io_err;
 use crate::groups::GroupStore;
-use crate::index::EventIndex;
+use crate::index::{EventIndex, RouteFn};
 use crate::seen::{SeenKeys, SeenLog};
 use crate::wal::{self, Wal};
 use crate::{
-    GroupMeta, GroupQuery, GroupRecord, Incoming, IngestOutcome, SearchQuery, SearchResults,
+    EndpointStats, GroupActivity, GroupMeta, GroupQuery, GroupRecord, Incoming, IngestOutcome, SearchQuery, SearchResults,
     StatsQuery, StatsResult, StoreConfig, StoreError, StoreMetrics,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use faultline_event::Event;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -153,6 +153,23 @@ impl Store {
     /// One group, with its all-time count, or `None`.
     pub fn group(&self, fingerprint: &str) -> Result<Option<GroupRecord>, StoreError> {
         Ok(read(&self.shared.groups).get(fingerprint))
+    }
+
+    /// Every group with events in `[from, to]` (UTC days), with its events
+    /// per service and day in that window; most events first. For reports.
+    pub fn group_activity(&self, from: NaiveDate, to: NaiveDate) -> Vec<GroupActivity> {
+        read(&self.shared.groups).activity(from, to)
+    }
+
+    /// Access-log requests in `[since, until)` per method and `route(path)`
+    /// (events with `fields.path`), most requested first.
+    pub fn endpoints(
+        &self,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        route: RouteFn<'_>,
+    ) -> Result<Vec<EndpointStats>, StoreError> {
+        self.shared.index.endpoints(since, until, route)
     }
 
     /// Counts over time, by a field, with percentiles.

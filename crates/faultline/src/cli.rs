@@ -45,6 +45,13 @@ pub enum Command {
         after_help = "Examples:\n  faultline stats --collector http://127.0.0.1:7080 'path:\"/api/v1/legacy\"' --interval 1d\n  faultline stats --data /var/lib/faultline --by payment_method --interval 1d\n  faultline stats --data /var/lib/faultline 'service:gateway' --percentiles request_time"
     )]
     Stats(StatsArgs),
+    /// The weekly report: totals against the week before, the top error
+    /// groups (new, regressed, escalating), the weakest modules, services and
+    /// exception types, and the endpoints of access logs.
+    #[command(
+        after_help = "Examples:\n  faultline report --data /var/lib/faultline\n  faultline report --collector http://127.0.0.1:7080 --week 2026-W47 --format html -o report.html\n  faultline report --data /var/lib/faultline --format json | jq .groups"
+    )]
+    Report(ReportArgs),
 }
 
 /// Options of `faultline collect`.
@@ -159,6 +166,22 @@ pub struct StatsArgs {
     pub since: Option<String>,
     #[arg(long)]
     pub until: Option<String>,
+    #[command(flatten)]
+    pub source: QuerySource,
+}
+
+/// Options of `faultline report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The ISO week, such as 2026-W47 (UTC); default: the last complete week.
+    #[arg(long)]
+    pub week: Option<String>,
+    /// md, html or json (default md; json with --json).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     #[command(flatten)]
     pub source: QuerySource,
 }

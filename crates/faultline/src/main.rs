@@ -31,5 +31,6 @@ fn run(args: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Search(search) => cmd::query::search(search),
         cli::Command::Groups(groups) => cmd::query::groups(groups),
         cli::Command::Stats(stats) => cmd::query::stats(stats),
+        cli::Command::Report(report) => cmd::report::run(report),
     }
 }

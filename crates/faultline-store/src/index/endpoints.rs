@@ -1,0 +1,186 @@
+//! Access-log endpoints: requests, server errors and latency percentiles per
+//! method and route, read from the fast columns of `fields.method`,
+//! `fields.path`, `fields.status` and `fields.request_time`.
+//!
+//! A route is the caller's: paths carry ids (`/orders/9002`), and which
+//! segments are variable is a grouping rule, not a storage one. Percentiles
+//! of a route cannot be merged from those of its paths, so each path's
+//! latencies go into a DDSketch (1% relative error), and sketches merge.
+
+use super::EventIndex;
+use super::day::index_err;
+use super::search::parse;
+use crate::{EndpointStats, Percentiles, StoreError};
+use chrono::{DateTime, Utc};
+use sketches_ddsketch::{Config, DDSketch};
+use std::collections::HashMap;
+use tantivy::columnar::{DynamicColumn, StrColumn};
+use tantivy::query::{EnableScoring, ExistsQuery};
+use tantivy::{DocId, SegmentReader};
+
+/// Maps a request path to the route it counts under.
+pub type RouteFn<'a> = &'a (dyn Fn(&str) -> String + Sync);
+
+/// One endpoint's running totals.
+struct Tally {
+    requests: u64,
+    server_errors: u64,
+    latency: DDSketch,
+}
+
+impl Tally {
+    fn new() -> Tally {
+        Tally {
+            requests: 0,
+            server_errors: 0,
+            latency: DDSketch::new(Config::defaults()),
+        }
+    }
+
+    fn merge(&mut self, other: &Tally) {
+        self.requests += other.requests;
+        self.server_errors += other.server_errors;
+        // Sketches with the same config always merge.
+        let _ = self.latency.merge(&other.latency);
+    }
+}
+
+/// A segment's columns; the request's path is required, the rest optional.
+struct Columns {
+    path: StrColumn,
+    method: Option<StrColumn>,
+    status: Vec<DynamicColumn>,
+    request_time: Vec<DynamicColumn>,
+}
+
+impl EventIndex {
+    /// Requests in `[since, until)` per method and `route(path)`, most first.
+    pub fn endpoints(
+        &self,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        route: RouteFn<'_>,
+    ) -> Result<Vec<EndpointStats>, StoreError> {
+        let has_path = Box::new(ExistsQuery::new("fields.path".into(), false));
+        let parsed = parse(&self.fields, "", since, until, vec![has_path])?;
+        let mut by_route: HashMap<(String, String), Tally> = HashMap::new();
+        for day in self.days_between(since, until) {
+            let err = index_err(&day.path);
+            let searcher = day.reader.searcher();
+            let weight = parsed
+                .all
+                .weight(EnableScoring::disabled_from_searcher(&searcher))
+                .map_err(&err)?;
+            for segment in searcher.segment_readers() {
+                let Some(columns) = columns(segment).map_err(&err)? else {
+                    continue;
+                };
+                let mut per_path: HashMap<(Option<u64>, u64), Tally> = HashMap::new();
+                weight
+                    .for_each_no_score(segment, &mut |docs| {
+                        for &doc in docs {
+                            count(&columns, doc, &mut per_path);
+                        }
+                    })
+                    .map_err(&err)?;
+                resolve(&columns, per_path, route, &mut by_route)
+                    .map_err(|e| StoreError::Index(format!("{}: {e}", day.path.display())))?;
+            }
+        }
+        let mut list: Vec<EndpointStats> = by_route
+            .into_iter()
+            .map(|((method, route), t)| stats(method, route, &t))
+            .collect();
+        list.sort_by(|a, b| {
+            (b.requests, &a.method, &a.route).cmp(&(a.requests, &b.method, &b.route))
+        });
+        Ok(list)
+    }
+}
+
+fn columns(segment: &SegmentReader) -> tantivy::Result<Option<Columns>> {
+    let fast = segment.fast_fields();
+    let Some(path) = fast.str("fields.path")? else {
+        return Ok(None);
+    };
+    let numeric = |name: &str| -> tantivy::Result<Vec<DynamicColumn>> {
+        fast.dynamic_column_handles(name)?
+            .into_iter()
+            .map(|h| h.open().map_err(tantivy::TantivyError::from))
+            .collect()
+    };
+    Ok(Some(Columns {
+        path,
+        method: fast.str("fields.method")?,
+        status: numeric("fields.status")?,
+        request_time: numeric("fields.request_time")?,
+    }))
+}
+
+fn count(columns: &Columns, doc: DocId, per_path: &mut HashMap<(Option<u64>, u64), Tally>) {
+    let Some(path) = columns.path.term_ords(doc).next() else {
+        return;
+    };
+    let method = columns
+        .method
+        .as_ref()
+        .and_then(|m| m.term_ords(doc).next());
+    let tally = per_path.entry((method, path)).or_insert_with(Tally::new);
+    tally.requests += 1;
+    if number(&columns.status, doc).is_some_and(|s| (500.0..600.0).contains(&s)) {
+        tally.server_errors += 1;
+    }
+    if let Some(t) = number(&columns.request_time, doc).filter(|t| t.is_finite() && *t >= 0.0) {
+        tally.latency.add(t);
+    }
+}
+
+/// The first numeric value of a field in `doc`, whichever type it was stored as.
+fn number(columns: &[DynamicColumn], doc: DocId) -> Option<f64> {
+    columns.iter().find_map(|c| match c {
+        DynamicColumn::I64(c) => c.first(doc).map(|v| v as f64),
+        DynamicColumn::U64(c) => c.first(doc).map(|v| v as f64),
+        DynamicColumn::F64(c) => c.first(doc),
+        _ => None,
+    })
+}
+
+/// Turns a segment's term ordinals into text and folds paths into routes.
+fn resolve(
+    columns: &Columns,
+    per_path: HashMap<(Option<u64>, u64), Tally>,
+    route: RouteFn<'_>,
+    by_route: &mut HashMap<(String, String), Tally>,
+) -> std::io::Result<()> {
+    let mut text = String::new();
+    for ((method, path), tally) in per_path {
+        let method = match (method, &columns.method) {
+            (Some(ord), Some(column)) => {
+                column.ord_to_str(ord, &mut text)?;
+                text.clone()
+            }
+            _ => "-".to_string(),
+        };
+        columns.path.ord_to_str(path, &mut text)?;
+        by_route
+            .entry((method, route(&text)))
+            .or_insert_with(Tally::new)
+            .merge(&tally);
+    }
+    Ok(())
+}
+
+fn stats(method: String, route: String, t: &Tally) -> EndpointStats {
+    let q = |q: f64| t.latency.quantile(q).ok().flatten();
+    let latency = match (q(0.5), q(0.95), q(0.99)) {
+        (Some(p50), Some(p95), Some(p99)) => Some(Percentiles { p50, p95, p99 }),
+        _ => None,
+    };
+    EndpointStats {
+        method,
+        route,
+        requests: t.requests,
+        server_errors: t.server_errors,
+        latency,
+    }
+}
