@@ -209,6 +209,14 @@ impl Session {
         }
     }
 
+    /// The counts so far (all zero while the format is being sniffed).
+    pub fn stats(&self) -> Stats {
+        match &self.state {
+            State::Running(assembler) => *assembler.stats(),
+            State::Sniffing(_) => Stats::default(),
+        }
+    }
+
     /// The offset just past the last complete line fed (or skipped).
     pub fn position(&self) -> u64 {
         self.splitter.position()

@@ -1,0 +1,280 @@
+//! Sending batches: one task per batch, `POST /api/v1/ingest` until the
+//! collector answers for it. The reader keeps at most `max_in_flight` batches
+//! unacknowledged, so this side needs no queue limit of its own.
+//!
+//! What an answer means:
+//! - 2xx: stored (duplicates included: the collector keys events by
+//!   `(file_id, offset)`, so a resend counts once);
+//! - 400 naming lines: those lines are counted and logged, the others were
+//!   stored: the batch is done;
+//! - 401, 403, 404: a misconfiguration a person must fix: logged loudly and
+//!   retried slowly, forever (dropping would lose data);
+//! - 408, 429, 5xx, no answer: retried forever with jittered exponential
+//!   backoff up to 30 s (`Retry-After` is honoured within that cap);
+//! - any other 4xx (413: a batch larger than the collector takes): retried a
+//!   few times, then the batch is dropped, logged and counted.
+
+use crate::backoff::{self, Backoff};
+use crate::config::CollectorConfig;
+use crate::metrics::Metrics;
+use crate::spool::Spool;
+use faultline_event::{Event, wire};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// Attempts for a 4xx that is neither retryable nor a misconfiguration.
+const MAX_CLIENT_ERROR_ATTEMPTS: u32 = 5;
+
+/// A batch on its way to the collector.
+#[derive(Debug)]
+pub struct Outgoing {
+    pub seq: u64,
+    pub payload: Payload,
+    pub events: u64,
+    /// The spool file to delete once the batch is acknowledged.
+    pub spooled: Option<PathBuf>,
+}
+
+#[derive(Debug)]
+pub enum Payload {
+    /// Encoded (and gzipped) off the reader thread.
+    Events {
+        batch_id: String,
+        events: Vec<Event>,
+    },
+    /// A body already encoded (spooled).
+    Body(Vec<u8>),
+}
+
+/// The collector's answer to an ingest request (200 and 400 alike).
+#[derive(Debug, Default, Deserialize)]
+struct IngestAnswer {
+    #[serde(default)]
+    accepted: u64,
+    #[serde(default)]
+    duplicates: u64,
+    #[serde(default)]
+    rejected: Vec<RejectedLine>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RejectedLine {
+    line: usize,
+    #[serde(default)]
+    error: String,
+}
+
+enum Outcome {
+    Done,
+    Retry {
+        reason: String,
+        slow: bool,
+        after: Option<Duration>,
+    },
+    ClientError(String),
+}
+
+#[derive(Clone)]
+pub struct Sender {
+    client: reqwest::Client,
+    config: Arc<CollectorConfig>,
+    metrics: Arc<Metrics>,
+    acks: std::sync::mpsc::Sender<u64>,
+}
+
+impl Sender {
+    pub fn new(
+        config: CollectorConfig,
+        metrics: Arc<Metrics>,
+        acks: std::sync::mpsc::Sender<u64>,
+    ) -> Result<Sender, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()?;
+        Ok(Sender {
+            client,
+            config: Arc::new(config),
+            metrics,
+            acks,
+        })
+    }
+
+    /// Sends every batch that arrives, concurrently, until the channel closes.
+    pub async fn run(self, mut batches: UnboundedReceiver<Outgoing>) {
+        while let Some(batch) = batches.recv().await {
+            tokio::spawn(self.clone().deliver(batch));
+        }
+    }
+
+    async fn deliver(self, batch: Outgoing) {
+        let seq = batch.seq;
+        let body = match self.body(batch.payload).await {
+            Ok(body) => body,
+            Err(err) => {
+                tracing::error!(seq, error = %err, "could not encode a batch; its events are dropped");
+                Metrics::add(&self.metrics.dropped_lines, batch.events);
+                let _ = self.acks.send(seq);
+                return;
+            }
+        };
+        let mut backoff = Backoff::default();
+        let mut client_errors = 0;
+        loop {
+            let delay = match self.post(&body, batch.events).await {
+                Outcome::Done => break,
+                Outcome::Retry {
+                    reason,
+                    slow,
+                    after,
+                } => {
+                    let delay = if slow {
+                        backoff.slow()
+                    } else {
+                        backoff.next_delay()
+                    };
+                    let delay = after.map_or(delay, |a| a.clamp(delay, backoff::MAX));
+                    if slow {
+                        tracing::error!(
+                            seq,
+                            reason,
+                            retry_in_ms = delay.as_millis() as u64,
+                            "the collector refuses this shipper; fix its token or url (retrying)"
+                        );
+                    } else {
+                        tracing::warn!(
+                            seq,
+                            reason,
+                            retry_in_ms = delay.as_millis() as u64,
+                            "batch not delivered; retrying"
+                        );
+                    }
+                    delay
+                }
+                Outcome::ClientError(reason) => {
+                    client_errors += 1;
+                    if client_errors >= MAX_CLIENT_ERROR_ATTEMPTS {
+                        tracing::error!(
+                            seq,
+                            reason,
+                            events = batch.events,
+                            "the collector refused a batch; its events are dropped"
+                        );
+                        Metrics::add(&self.metrics.dropped_lines, batch.events);
+                        break;
+                    }
+                    tracing::warn!(seq, reason, "the collector refused a batch; retrying");
+                    backoff.next_delay()
+                }
+            };
+            Metrics::add(&self.metrics.retries, 1);
+            tokio::time::sleep(delay).await;
+        }
+        if let Some(path) = &batch.spooled {
+            Spool::remove(path);
+        }
+        let _ = self.acks.send(seq);
+    }
+
+    async fn body(&self, payload: Payload) -> Result<Vec<u8>, String> {
+        match payload {
+            Payload::Body(body) => Ok(body),
+            Payload::Events { batch_id, events } => {
+                let gzip = self.config.gzip;
+                tokio::task::spawn_blocking(move || {
+                    wire::encode(&wire::Batch::new(events).with_id(batch_id), gzip)
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    async fn post(&self, body: &[u8], events: u64) -> Outcome {
+        let mut request = self
+            .client
+            .post(&self.config.ingest_url)
+            .header(CONTENT_TYPE, wire::CONTENT_TYPE)
+            .body(body.to_vec());
+        if wire::is_gzip(body) {
+            request = request.header(CONTENT_ENCODING, "gzip");
+        }
+        if let Some(token) = &self.config.token {
+            request = request.bearer_auth(token);
+        }
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(err) => return retry(format!("{err}"), false, None),
+        };
+        let status = response.status();
+        let after = retry_after(&response);
+        let answer: IngestAnswer = response.json().await.unwrap_or_default();
+        self.judge(status, answer, after, events)
+    }
+
+    fn judge(
+        &self,
+        status: StatusCode,
+        answer: IngestAnswer,
+        after: Option<Duration>,
+        events: u64,
+    ) -> Outcome {
+        let reason = || format!("{status}: {}", answer.error.clone().unwrap_or_default());
+        match status.as_u16() {
+            200..=299 => {
+                self.stored(&answer, events);
+                Outcome::Done
+            }
+            400 if !answer.rejected.is_empty() => {
+                let first = &answer.rejected[0];
+                tracing::warn!(
+                    rejected = answer.rejected.len(),
+                    first_line = first.line,
+                    first_error = %first.error,
+                    "the collector rejected lines of a batch; the others were stored"
+                );
+                Metrics::add(&self.metrics.rejected_lines, answer.rejected.len() as u64);
+                Metrics::add(&self.metrics.dropped_lines, answer.rejected.len() as u64);
+                self.stored(&answer, answer.accepted + answer.duplicates);
+                Outcome::Done
+            }
+            401 | 403 | 404 => retry(reason(), true, None),
+            408 | 429 | 500..=599 => retry(reason(), false, after),
+            _ => Outcome::ClientError(reason()),
+        }
+    }
+
+    fn stored(&self, answer: &IngestAnswer, events: u64) {
+        Metrics::add(&self.metrics.events_sent, events);
+        Metrics::add(&self.metrics.duplicates, answer.duplicates);
+        Metrics::add(&self.metrics.batches_sent, 1);
+    }
+}
+
+fn retry(reason: String, slow: bool, after: Option<Duration>) -> Outcome {
+    Outcome::Retry {
+        reason,
+        slow,
+        after,
+    }
+}
+
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let secs: u64 = response
+        .headers()
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(secs))
+}
