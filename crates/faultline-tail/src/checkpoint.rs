@@ -148,6 +148,11 @@ impl Checkpoints {
         }
     }
 
+    /// The path `file_id` was last committed from.
+    pub(crate) fn path_of(&self, file_id: &str) -> Option<PathBuf> {
+        self.lock().files.get(file_id).map(|e| e.path.clone())
+    }
+
     /// The highest generation of `base` with an entry (0 when only the base
     /// id, or nothing, is known). See [`crate::FileId`].
     pub(crate) fn latest_generation(&self, base: &str) -> u32 {

@@ -46,7 +46,11 @@
 mod checkpoint;
 mod config;
 mod error;
+mod file;
+mod scan;
+mod sources;
 mod tailer;
+mod watch;
 
 pub use checkpoint::Checkpoints;
 pub use config::{SourceConfig, StartAt, TailConfig};

@@ -1,0 +1,53 @@
+//! Rotated `.gz` files.
+
+use std::io::Write;
+
+use faultline_tail::StartAt;
+
+use crate::harness::{Harness, id_of, lines};
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+#[test]
+fn a_gz_file_resumes_from_its_checkpoint_in_decompressed_bytes() {
+    let mut h = Harness::new(&["app.log*"], StartAt::Beginning);
+    let content = format!("gz header\n{}", lines("g", 0, 5_000));
+    let id = id_of("gz header");
+    let committed = 40_000;
+    h.checkpoints.commit(&id, &h.path("app.log.1"), committed);
+    h.restart();
+    std::fs::write(h.path("app.log.1.gz"), gzip(content.as_bytes())).unwrap();
+    h.quiesce();
+    assert_eq!(h.first_offset[&id], committed);
+    assert_eq!(h.data[&id], &content.as_bytes()[committed as usize..]);
+    assert!(h.closed_with(&id).is_some());
+}
+
+#[test]
+fn a_gz_of_a_file_already_read_gives_nothing_new() {
+    let mut h = Harness::new(&["app.log*"], StartAt::Beginning);
+    let content = format!("same header\n{}", lines("s", 0, 1_000));
+    std::fs::write(h.path("app.log"), &content).unwrap();
+    h.quiesce();
+    std::fs::write(h.path("app.log.1.gz"), gzip(content.as_bytes())).unwrap();
+    std::fs::remove_file(h.path("app.log")).unwrap();
+    h.quiesce();
+    assert_eq!(h.data[&id_of("same header")], content.as_bytes());
+}
+
+#[test]
+fn a_damaged_gz_gives_what_decoded_and_counts_an_error() {
+    let mut h = Harness::new(&["*.gz"], StartAt::Beginning);
+    let content = format!("damaged header\n{}", lines("d", 0, 20_000));
+    let packed = gzip(content.as_bytes());
+    std::fs::write(h.path("app.log.2.gz"), &packed[..packed.len() / 2]).unwrap();
+    h.quiesce();
+    let got = &h.data[&id_of("damaged header")];
+    assert!(!got.is_empty() && got.len() < content.len());
+    assert_eq!(&content.as_bytes()[..got.len()], &got[..]);
+    assert!(h.tailer.stats().errors >= 1);
+}

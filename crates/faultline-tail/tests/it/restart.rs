@@ -1,0 +1,55 @@
+//! Checkpoints across restarts.
+
+use faultline_tail::{Checkpoints, StartAt, TailError};
+
+use crate::harness::{Harness, append, id_of, lines};
+
+#[test]
+fn a_restart_resumes_at_the_committed_offset_not_the_read_one() {
+    let mut h = Harness::new(&["app.log"], StartAt::Beginning);
+    let path = h.path("app.log");
+    let content = format!("resume header\n{}", lines("r", 0, 200));
+    std::fs::write(&path, &content).unwrap();
+    h.quiesce();
+    let id = id_of("resume header");
+    assert_eq!(h.data[&id], content.as_bytes());
+    let committed = 1_000;
+    h.checkpoints.commit(&id, &path, committed);
+    h.restart();
+    h.data.clear();
+    h.first_offset.clear();
+    append(&path, b"after restart\n");
+    h.quiesce();
+    assert_eq!(h.first_offset[&id], committed);
+    let expected = format!("{}after restart\n", &content[committed as usize..]);
+    assert_eq!(String::from_utf8_lossy(&h.data[&id]), expected);
+}
+
+#[test]
+fn a_restart_after_everything_was_committed_reads_only_what_is_new() {
+    let mut h = Harness::new(&["app.log"], StartAt::Beginning);
+    let path = h.path("app.log");
+    std::fs::write(&path, "h\na\n").unwrap();
+    h.quiesce();
+    h.restart_committing_all();
+    append(&path, b"b\n");
+    h.quiesce();
+    assert_eq!(h.data[&id_of("h")], b"h\na\nb\n");
+}
+
+#[test]
+fn a_corrupt_checkpoint_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("checkpoints.json"),
+        b"{\"version\":1,\"files\":[{]}",
+    )
+    .unwrap();
+    let err = Checkpoints::load(dir.path()).unwrap_err();
+    assert!(matches!(err, TailError::CorruptCheckpoint { .. }));
+    let message = err.to_string();
+    assert!(
+        message.contains("checkpoints.json") && message.contains("corrupt"),
+        "{message}"
+    );
+}
