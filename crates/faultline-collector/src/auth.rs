@@ -1,6 +1,7 @@
 //! Who may call `/api`: a bearer token from the config (its project is
-//! attached to the request), or, when no tokens are configured, any client
-//! on a loopback address.
+//! attached to the request) or a browser session opened with one at
+//! `/login`, or, when no tokens are configured, any client on a loopback
+//! address.
 
 use crate::error::ApiError;
 use crate::metrics::Rejection;
@@ -40,8 +41,11 @@ pub async fn require(
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(bearer);
-        match token.and_then(|t| tokens.get(t)) {
-            Some(project) => Some(project.clone()),
+        let session = || {
+            crate::ui::session::cookie(request.headers()).and_then(|id| state.sessions.project(id))
+        };
+        match token.and_then(|t| tokens.get(t)).cloned().or_else(session) {
+            Some(project) => Some(project),
             None => {
                 state.metrics.rejected(Rejection::Unauthorized, 1);
                 tracing::info!(peer = %peer, "refused: missing or unknown token");

@@ -9,10 +9,13 @@
 //! - `GET /api/v1/search`, `/api/v1/groups`, `/api/v1/groups/{fingerprint}`,
 //!   `/api/v1/stats` — see [`params`] for the parameters;
 //! - `GET /metrics` (Prometheus text), `/healthz` (the process is up),
-//!   `/readyz` (the store is open and its log replayed).
+//!   `/readyz` (the store is open and its log replayed);
+//! - the web UI at `/` (see [`ui`]): the group list, search, a group's page
+//!   and the weekly report, server-rendered.
 //!
-//! `/api` needs `Authorization: Bearer TOKEN` with a token from the config;
-//! with no tokens configured, only loopback clients are served.
+//! `/api` needs `Authorization: Bearer TOKEN` with a token from the config,
+//! or the session cookie a browser gets from `/login`; with no tokens
+//! configured, only loopback clients are served.
 //!
 //! ```no_run
 //! use faultline_collector::{RawConfig, serve, shutdown_signal};
@@ -36,6 +39,7 @@ pub mod pipeline;
 mod query;
 pub mod report;
 mod server;
+pub mod ui;
 
 pub use auth::Project;
 pub use config::{CollectorConfig, ConfigError, RawConfig};

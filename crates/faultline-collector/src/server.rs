@@ -31,6 +31,8 @@ pub struct AppState {
     /// Parses raw text bodies.
     pub parser: Parser,
     pub metrics: Metrics,
+    /// Browser sessions opened at `/login` (the web UI).
+    pub sessions: crate::ui::Sessions,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -78,6 +80,7 @@ pub fn state(config: CollectorConfig) -> Result<SharedState, ServeError> {
         pipeline,
         parser,
         metrics: Metrics::default(),
+        sessions: crate::ui::Sessions::default(),
     }))
 }
 
@@ -95,6 +98,7 @@ pub fn router(state: SharedState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(max_body));
     Router::new()
         .merge(api)
+        .merge(crate::ui::routes(state.clone()))
         .route("/metrics", get(metrics))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))

@@ -5,6 +5,7 @@ mod collector;
 mod config;
 mod offline;
 mod parse;
+mod ui;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,302 @@
+//! The web UI of a real collector: plain HTTP checks (escaping, the 404
+//! page, empty data, a bad query, sign-in) and walks through the pages in
+//! a real headless Chromium driven over WebDriver, as a person would, with
+//! screenshots saved to `target/ui-screenshots/`.
+
+mod browser;
+mod server;
+
+use browser::Browser;
+use serde_json::{Value, json};
+use server::{Server, client};
+
+const TOKEN: &str = "ui-test-token-0123456789";
+
+/// A Java error whose message and trace carry markup, quotes and ampersands.
+fn hostile_event(offset: u64) -> Value {
+    json!({
+        "ts": chrono::Utc::now().to_rfc3339(),
+        "level": "error",
+        "service": "checkout",
+        "host": "web-1",
+        "message": "payment <script>alert(1)</script> & \"quoted\" failed",
+        "source": {"path": "/var/log/checkout.log", "file_id": "hostile", "offset": offset},
+        "exception": {
+            "type": "com.acme.checkout.PaymentException",
+            "value": "card <b>declined</b> & 'retried'",
+            "frames": [
+                {"module": "java.lang.Thread", "function": "run", "file": "Thread.java", "line": 840},
+                {"module": "com.acme.checkout.PaymentService", "function": "charge<init>", "file": "PaymentService.java", "line": 42}
+            ]
+        }
+    })
+}
+
+#[test]
+fn markup_in_events_renders_as_text() {
+    let server = Server::start(None);
+    server.ingest(&[hostile_event(0), hostile_event(100)], None);
+    let group = server.wait_for_group(|g| {
+        g["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("PaymentException"))
+    });
+    let fingerprint = group["fingerprint"].as_str().expect("fingerprint");
+    server.wait_for_search("script", 2);
+    for path in [
+        "/".to_string(),
+        format!("/groups/{fingerprint}"),
+        "/search?q=script".to_string(),
+    ] {
+        let (status, body) = server.get_html(&path, None);
+        assert_eq!(status, 200, "{path}: {body}");
+        assert!(
+            !body.contains("<script>alert"),
+            "{path} lets markup through: {body}"
+        );
+        assert!(!body.contains("<b>declined"), "{path} lets markup through");
+    }
+    let (_, page) = server.get_html(&format!("/groups/{fingerprint}"), None);
+    assert!(
+        page.contains("card &lt;b&gt;declined&lt;/b&gt; &amp; &#39;retried&#39;")
+            || page.contains("card &lt;b&gt;declined&lt;/b&gt; &amp; 'retried'"),
+        "{page}"
+    );
+    assert!(
+        page.contains("charge&lt;init&gt;"),
+        "frame names are escaped"
+    );
+    let (_, search) = server.get_html("/search?q=script", None);
+    assert!(search.contains("payment &lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt; &amp; &quot;quoted&quot; failed"), "the match is highlighted, the rest escaped: {search}");
+}
+
+#[test]
+fn unknown_groups_get_a_404_page_and_bad_queries_a_400_page() {
+    let server = Server::start(None);
+    let (status, body) = server.get_html("/groups/0123456789abcdef", None);
+    assert_eq!(status, 404);
+    assert!(body.contains("There is no error group"), "{body}");
+    assert!(body.contains("<html"), "an HTML page, not JSON");
+    let (status, body) = server.get_html("/search?q=message%3A%28", None);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("invalid query"), "{body}");
+    assert!(
+        body.contains("name=\"q\""),
+        "the search form stays on the page"
+    );
+    let (status, body) = server.get_html("/?level=loud", None);
+    assert_eq!(status, 400);
+    assert!(body.contains("unknown level"), "{body}");
+    let (status, _) = server.get_html("/report?week=2026-W99", None);
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn empty_data_renders_sensibly() {
+    let server = Server::start(None);
+    let (status, body) = server.get_html("/", None);
+    assert_eq!(status, 200);
+    assert!(body.contains("No errors yet."), "{body}");
+    let (status, body) = server.get_html("/search?q=anything", None);
+    assert_eq!(status, 200);
+    assert!(body.contains("No events match."), "{body}");
+    let (status, body) = server.get_html("/report", None);
+    assert_eq!(status, 200);
+    assert!(body.contains("Weekly report"), "{body}");
+}
+
+#[test]
+fn with_tokens_pages_need_a_session_that_the_api_accepts_too() {
+    let server = Server::start(Some(TOKEN));
+    let http = server::no_redirects();
+    let page = http.get(server.url("/search?q=x")).send().expect("page");
+    assert_eq!(page.status(), 303);
+    assert_eq!(page.headers()["location"], "/login?next=/search%3Fq%3Dx");
+    let wrong = sign_in(&http, &server, "nope", "/");
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.headers().get("set-cookie").is_none());
+    let right = sign_in(&http, &server, TOKEN, "//evil.example/");
+    assert_eq!(right.status(), 303);
+    assert_eq!(
+        right.headers()["location"],
+        "/",
+        "never redirected off site"
+    );
+    let cookie = right.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().expect("name=value").to_string();
+    let (status, body) = server.get_html("/", Some(&session));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Sign out"));
+    let api = client()
+        .get(server.url("/api/v1/groups"))
+        .header("cookie", &session)
+        .send()
+        .expect("api");
+    assert_eq!(api.status(), 200, "the API accepts the session cookie");
+    let anonymous = client()
+        .get(server.url("/api/v1/groups"))
+        .send()
+        .expect("api");
+    assert_eq!(anonymous.status(), 401);
+    let out = http
+        .post(server.url("/logout"))
+        .header("cookie", &session)
+        .send()
+        .expect("logout");
+    assert_eq!(out.status(), 303);
+    let after = http
+        .get(server.url("/"))
+        .header("cookie", &session)
+        .send()
+        .expect("page");
+    assert_eq!(after.status(), 303, "the session is closed");
+}
+
+/// POSTs the sign-in form as a browser does.
+fn sign_in(
+    http: &reqwest::blocking::Client,
+    server: &Server,
+    token: &str,
+    next: &str,
+) -> reqwest::blocking::Response {
+    let encode = |v: &str| {
+        v.replace('%', "%25")
+            .replace('/', "%2F")
+            .replace('&', "%26")
+            .replace('=', "%3D")
+    };
+    http.post(server.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={}&next={}", encode(token), encode(next)))
+        .send()
+        .expect("sign-in")
+}
+
+/// The demo fixtures, ingested with their times moved to end now: the group
+/// list, a search, a group with a trace, the report page.
+#[test]
+fn a_person_browses_groups_searches_and_opens_a_group() {
+    let server = Server::start(None);
+    let count = server.ingest_demo();
+    assert!(count > 1000, "the demo fixtures have events: {count}");
+    server.wait_for_search("RedisCommandTimeoutException", 1);
+    let top = server.groups("level=warn")[0].clone();
+    let traced = server.wait_for_group(|g| {
+        g["sample"]["exception"]["frames"]
+            .as_array()
+            .is_some_and(|frames| frames.iter().any(|f| f["in_app"] == true))
+    });
+    let browser = Browser::start();
+    browser.run(async |b| {
+        b.goto(&server.url("/")).await;
+        b.wait_for("table.groups tr.group").await;
+        let first_title = b.text("table.groups tr.group a.title").await;
+        let first_count = b.text("table.groups tr.group td.count").await;
+        assert_eq!(first_title, top["title"].as_str().expect("title"));
+        assert_eq!(first_count.replace(',', ""), top["count"].to_string());
+        assert!(
+            b.count("tr.group svg.sparkline").await > 0,
+            "sparklines drawn"
+        );
+        b.screenshot("groups").await;
+
+        b.click("header nav a[href='/search']").await;
+        b.wait_for("form.search input[name=q]").await;
+        b.type_into(
+            "form.search input[name=q]",
+            "database RedisCommandTimeoutException",
+        )
+        .await;
+        b.click("form.search button[type=submit]").await;
+        b.wait_for("li.hit .message mark").await;
+        let mark = b.text("li.hit .message mark").await;
+        assert_eq!(mark.to_lowercase(), "database", "the store's highlight");
+        let mark = b.text("li.hit .exception mark").await;
+        assert_eq!(
+            mark, "RedisCommandTimeoutException",
+            "the query's words in the exception"
+        );
+        let total = b.text("p.total").await;
+        assert!(total.contains("events match"), "{total}");
+        b.screenshot("search").await;
+
+        b.goto(&server.url("/")).await;
+        let fingerprint = traced["fingerprint"].as_str().expect("fingerprint");
+        let row = format!("tr.group[data-fingerprint='{fingerprint}'] a.title");
+        b.wait_for(&row).await;
+        b.click(&row).await;
+        b.wait_for(".group-head").await;
+        assert_eq!(
+            b.text(".group-head .group-title").await,
+            traced["title"].as_str().expect("title")
+        );
+        assert!(b.count("li.frame.in-app").await > 0, "in-app frames marked");
+        assert!(
+            b.count("li.frame.in-app .badge").await > 0,
+            "in-app frames labelled"
+        );
+        assert_eq!(b.count("svg.bars rect.bar").await, 30, "a bar per day");
+        let first_seen = b.text("dd.first-seen").await;
+        let last_seen = b.text("dd.last-seen").await;
+        let api_first = chrono::DateTime::parse_from_rfc3339(
+            traced["first_seen"].as_str().expect("first_seen"),
+        )
+        .expect("time");
+        assert!(
+            first_seen.contains(&api_first.format("%Y-%m-%d %H:%M:%S").to_string()),
+            "{first_seen}"
+        );
+        assert!(last_seen.contains("UTC"), "{last_seen}");
+        assert!(!b.text("dd.explanation").await.is_empty(), "why grouped");
+        b.screenshot("group").await;
+
+        b.click("header nav a[href='/report']").await;
+        b.wait_for("iframe.report").await;
+        assert!(b.text("h1").await.contains("Weekly report"));
+        b.screenshot("report").await;
+    });
+}
+
+/// With tokens configured, the browser signs in with one, browses and signs
+/// out.
+#[test]
+fn a_person_signs_in_with_a_token() {
+    let server = Server::start(Some(TOKEN));
+    server.ingest(&[hostile_event(0)], Some(TOKEN));
+    let browser = Browser::start();
+    browser.run(async |b| {
+        b.goto(&server.url("/")).await;
+        b.wait_for("form input[name=token]").await;
+        assert!(
+            b.path().await.starts_with("/login"),
+            "sent to the sign-in form"
+        );
+        b.type_into("input[name=token]", "not-the-token").await;
+        b.click("form button[type=submit]").await;
+        b.wait_for("p.error").await;
+        assert!(
+            b.text("p.error")
+                .await
+                .contains("not one of this collector's tokens")
+        );
+        b.screenshot("login-refused").await;
+        b.type_into("input[name=token]", TOKEN).await;
+        b.click("section.login button[type=submit]").await;
+        b.wait_for("form.logout").await;
+        assert_eq!(b.path().await, "/");
+        assert!(b.text("h1").await.contains("Error groups"));
+        b.screenshot("signed-in").await;
+        b.click("form.logout button").await;
+        b.wait_for("form input[name=token]").await;
+        b.goto(&server.url("/search")).await;
+        b.wait_for("form input[name=token]").await;
+        assert!(b.path().await.starts_with("/login"), "signed out");
+    });
+}

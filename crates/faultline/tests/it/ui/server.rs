@@ -1,0 +1,257 @@
+//! A real `faultline collect` on 127.0.0.1 for the UI tests: started on
+//! port 0 (the address read from its `listening` log line), fed over HTTP,
+//! killed when dropped. Every wait has a deadline.
+
+use crate::path_str;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    child: Child,
+    base: String,
+    dir: tempfile::TempDir,
+}
+
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// A client that shows redirects instead of following them.
+pub fn no_redirects() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+impl Server {
+    /// A collector on a fresh data folder; with `token`, a config that
+    /// requires it.
+    pub fn start(token: Option<&str>) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = dir.path().join("collector.log");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_faultline"));
+        cmd.args(["collect", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .args(["--data", path_str(&dir.path().join("data"))])
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"));
+        if let Some(token) = token {
+            let config = dir.path().join("collector.toml");
+            let text = format!(
+                "[store]\ncommit_interval_ms = 200\n\n[[tokens]]\nproject = \"shop\"\ntoken = \"{token}\"\n"
+            );
+            std::fs::write(&config, text).expect("config");
+            cmd.args(["--config", path_str(&config)]);
+        }
+        let mut child = cmd.spawn().expect("faultline collect starts");
+        let addr = wait_for_listening(&mut child, &log);
+        let server = Server {
+            child,
+            base: format!("http://{addr}"),
+            dir,
+        };
+        server.wait_ready();
+        server
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if client()
+                .get(self.url("/readyz"))
+                .send()
+                .is_ok_and(|r| r.status() == 200)
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("not ready within 30 s: {}", self.logs());
+    }
+
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("collector.log")).unwrap_or_default()
+    }
+
+    /// POSTs events as NDJSON; panics unless all are accepted.
+    pub fn ingest(&self, events: &[Value], token: Option<&str>) {
+        let body: String = events.iter().map(|e| format!("{e}\n")).collect();
+        let mut request = client()
+            .post(self.url("/api/v1/ingest"))
+            .header("content-type", "application/x-ndjson")
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().expect("ingest");
+        let status = response.status();
+        let text = response.text().unwrap_or_default();
+        assert!(status.is_success(), "ingest {status}: {text}");
+    }
+
+    /// Parses `fixtures/demo` with `faultline parse`, moves every time so the
+    /// newest event is a minute ago (the fixtures are dated), names each
+    /// file's service after it, and ingests it all. Returns the event count.
+    pub fn ingest_demo(&self) -> usize {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/demo");
+        let mut files: Vec<_> = std::fs::read_dir(&demo)
+            .expect("fixtures/demo")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        files.sort();
+        let mut events = Vec::new();
+        for file in &files {
+            let service = file
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .expect("name")
+                .to_string();
+            let output = crate::faultline(&["parse", path_str(file)]);
+            assert!(
+                output.status.success(),
+                "parse {}: {}",
+                file.display(),
+                crate::stderr(&output)
+            );
+            for mut event in crate::events(&output) {
+                if event.get("service").is_none() {
+                    event["service"] = Value::String(service.clone());
+                }
+                events.push(event);
+            }
+        }
+        shift_to_now(&mut events);
+        for chunk in events.chunks(2000) {
+            self.ingest(chunk, None);
+        }
+        events.len()
+    }
+
+    /// The group list as the API returns it (`query` is a query string).
+    pub fn groups(&self, query: &str) -> Vec<Value> {
+        let response = client()
+            .get(self.url(&format!("/api/v1/groups?{query}")))
+            .send()
+            .expect("groups");
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().expect("JSON");
+        body.as_array().expect("a list").clone()
+    }
+
+    /// Polls the group list (last 7 days, up to 1000) for a group that `wanted` accepts.
+    pub fn wait_for_group(&self, wanted: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Some(group) = self.groups("limit=1000").into_iter().find(|g| wanted(g)) {
+                return group;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("no such group within 20 s: {}", self.logs());
+    }
+
+    /// Polls search until `q` matches at least `at_least` events (the index
+    /// commits on a timer).
+    pub fn wait_for_search(&self, q: &str, at_least: u64) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let response = client()
+                .get(self.url("/api/v1/search"))
+                .query(&[("q", q)])
+                .send()
+                .expect("search");
+            let body: Value = response.json().expect("JSON");
+            if body["total"].as_u64().unwrap_or(0) >= at_least {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("{q:?} not searchable within 20 s");
+    }
+
+    /// GETs a page; `cookie` is a `name=value` pair. Returns status and body.
+    pub fn get_html(&self, path: &str, cookie: Option<&str>) -> (u16, String) {
+        let mut request = no_redirects().get(self.url(path));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().expect("page");
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let body = response.text().expect("body");
+        if status != 303 {
+            assert!(
+                content_type.starts_with("text/html"),
+                "{path}: {content_type}"
+            );
+        }
+        (status, body)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_for_listening(child: &mut Child, log: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let file = std::fs::File::open(log).expect("log file");
+        for line in BufReader::new(file).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str::<Value>(&line)
+                && v["message"] == "listening"
+            {
+                return v["addr"].as_str().expect("addr").to_string();
+            }
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "collector exited ({status}): {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("no listening line within 30 s");
+}
+
+/// Moves every event's time by the same amount so the newest is a minute ago.
+fn shift_to_now(events: &mut [Value]) {
+    let time = |e: &Value| {
+        e["ts"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+    };
+    let newest = events
+        .iter()
+        .filter_map(time)
+        .max()
+        .expect("events have times");
+    let shift = chrono::Utc::now() - chrono::Duration::minutes(1) - newest.to_utc();
+    for event in events.iter_mut() {
+        if let Some(ts) = time(event) {
+            event["ts"] = Value::String((ts.to_utc() + shift).to_rfc3339());
+        }
+    }
+}
