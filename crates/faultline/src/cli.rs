@@ -30,6 +30,12 @@ pub enum Command {
         after_help = "Examples:\n  faultline collect --listen 127.0.0.1:7080 --data /var/lib/faultline\n  faultline collect --listen 0.0.0.0:7080 --data /var/lib/faultline --config /etc/faultline/collector.toml --log-format json"
     )]
     Collect(CollectArgs),
+    /// Run the shipper: tail log files (or standard input), parse them and
+    /// send the events to a collector, with checkpoints after every ack.
+    #[command(
+        after_help = "Examples:\n  faultline ship --config /etc/faultline/shipper.toml\n  faultline ship --path '/var/log/app/**/*.log' --collector http://127.0.0.1:7080 --state /var/lib/faultline-shipper --service checkout\n  my-app 2>&1 | faultline ship --path - --collector http://127.0.0.1:7080 --state /var/lib/faultline-shipper"
+    )]
+    Ship(ShipArgs),
     /// Search events (tantivy query syntax), newest first.
     #[command(
         after_help = "Examples:\n  faultline search --collector http://127.0.0.1:7080 'PaymentService AND level:error' --since 24h\n  faultline search --data /var/lib/faultline --service checkout --group 3f2a9c --json"
@@ -79,6 +85,52 @@ pub struct CollectArgs {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// Options of `faultline ship`. Flags fill or win over the config file; the
+/// `--path` globs form one more source, which `--exclude`, `--format`,
+/// `--multiline` and `--start-at` describe.
+#[derive(Debug, Args)]
+pub struct ShipArgs {
+    /// A TOML config: sources, collector, limits (see deploy/shipper.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Files to tail: a glob (`**` allowed), repeatable, or `-` for standard input.
+    #[arg(long = "path", value_name = "GLOB")]
+    pub paths: Vec<String>,
+    /// Globs of files to leave alone.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// The collector, such as `http://127.0.0.1:7080`.
+    #[arg(long, value_name = "URL")]
+    pub collector: Option<String>,
+    /// The state folder: checkpoints and the spool.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// The `service` of events that do not name one.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// The bearer token (default: $FAULTLINE_TOKEN).
+    #[arg(long)]
+    pub token: Option<String>,
+    /// The line format of the --path files (default: sniffed per file).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// How lines join into events: auto, none, indented, timestamp, backslash.
+    #[arg(long)]
+    pub multiline: Option<String>,
+    /// Where to start a file seen for the first time: beginning or end.
+    #[arg(long, value_name = "WHERE")]
+    pub start_at: Option<String>,
+    /// Serve /metrics and /healthz on this address (off by default).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
+    /// The `host` stamped on events (default: this machine's hostname).
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Log lines as text or JSON (filter with RUST_LOG, default `info`).
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
 }
 
 /// Where `search`, `groups` and `stats` send their queries.

@@ -28,6 +28,7 @@ fn run(args: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Parse(parse) => cmd::parse::run(parse),
         cli::Command::Analyze(analyze) => cmd::analyze::run(analyze),
         cli::Command::Collect(collect) => cmd::collect::run(collect),
+        cli::Command::Ship(ship) => cmd::ship::run(ship),
         cli::Command::Search(search) => cmd::query::search(search),
         cli::Command::Groups(groups) => cmd::query::groups(groups),
         cli::Command::Stats(stats) => cmd::query::stats(stats),
