@@ -132,13 +132,14 @@ fn change(c: &Change) -> String {
     format!("{} ({} vs {})", c.this_week, growth(c), c.previous_week)
 }
 
-/// `+20.0%`, `−5.0%`, `new` (nothing last week) or `0` for nothing at all.
+/// `+20.0%`, `−5.0%`, `was 0` (nothing last week; the status says whether
+/// the group is new) or `–` for nothing at all.
 pub(crate) fn growth(c: &Change) -> String {
     match c.change_pct {
         Some(p) if p > 0.0 => format!("+{p:.1}%"),
         Some(p) if p < 0.0 => format!("−{:.1}%", -p),
         Some(_) => "±0%".to_string(),
-        None if c.this_week > 0 => "new".to_string(),
+        None if c.this_week > 0 => "was 0".to_string(),
         None => "–".to_string(),
     }
 }
@@ -202,7 +203,7 @@ mod tests {
         assert_eq!(growth(&Change::new(120, 100)), "+20.0%");
         assert_eq!(growth(&Change::new(50, 100)), "−50.0%");
         assert_eq!(growth(&Change::new(7, 7)), "±0%");
-        assert_eq!(growth(&Change::new(3, 0)), "new");
+        assert_eq!(growth(&Change::new(3, 0)), "was 0");
         assert_eq!(growth(&Change::new(0, 0)), "–");
         assert_eq!(seconds(Some(0.0123)), "12 ms");
         assert_eq!(seconds(Some(2.5)), "2.50 s");

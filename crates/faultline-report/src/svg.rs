@@ -106,7 +106,11 @@ pub fn sparkline(counts: &[u64]) -> Markup {
         let y = 2.0 + f64::from(SPARK_HEIGHT - 4) * (1.0 - n as f64 / max);
         format!("{x:.1},{y:.1}")
     };
-    let all: Vec<String> = counts.iter().enumerate().map(|(i, n)| point(i, *n)).collect();
+    let all: Vec<String> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, n)| point(i, *n))
+        .collect();
     let split = counts.len().saturating_sub(7).saturating_sub(1);
     let recent = all.get(split..).unwrap_or_default().join(" ");
     let total: u64 = counts.iter().sum();

@@ -77,7 +77,9 @@ impl IsoWeek {
 
     /// The next Monday 00:00 UTC (exclusive end).
     pub fn end(self) -> DateTime<Utc> {
-        (self.monday + Days::new(7)).and_time(NaiveTime::MIN).and_utc()
+        (self.monday + Days::new(7))
+            .and_time(NaiveTime::MIN)
+            .and_utc()
     }
 }
 
@@ -110,13 +112,21 @@ mod tests {
         assert_eq!(week.to_string(), "2026-W47");
         assert_eq!(IsoWeek::parse("2026w47").unwrap(), week);
         // ISO week 1 of 2021 starts on 2021-01-04; 2020 had 53 weeks.
-        assert_eq!(IsoWeek::parse("2021-W01").unwrap().monday(), date(2021, 1, 4));
-        assert_eq!(IsoWeek::parse("2020-W53").unwrap().monday(), date(2020, 12, 28));
+        assert_eq!(
+            IsoWeek::parse("2021-W01").unwrap().monday(),
+            date(2021, 1, 4)
+        );
+        assert_eq!(
+            IsoWeek::parse("2020-W53").unwrap().monday(),
+            date(2020, 12, 28)
+        );
         assert_eq!(
             IsoWeek::containing(date(2021, 1, 3)).to_string(),
             "2020-W53"
         );
-        for bad in ["", "2026", "2026-W", "2026-W54", "2021-W53", "26-W4", "2026-W4x", "W47"] {
+        for bad in [
+            "", "2026", "2026-W", "2026-W54", "2021-W53", "26-W4", "2026-W4x", "W47",
+        ] {
             assert!(IsoWeek::parse(bad).is_err(), "{bad}");
         }
     }

@@ -271,14 +271,25 @@ impl WeeklyReport {
 
 /// Events of a group (or service) in a week.
 pub(crate) fn week_sum(daily: &BTreeMap<NaiveDate, u64>, week: IsoWeek) -> u64 {
-    daily.range(week.monday()..=week.sunday()).map(|(_, n)| n).sum()
+    daily
+        .range(week.monday()..=week.sunday())
+        .map(|(_, n)| n)
+        .sum()
 }
 
 fn report_group(g: &GroupInput, week: IsoWeek) -> ReportGroup {
-    let count = Change::new(week_sum(&g.daily, week), week_sum(&g.daily, week.previous()));
+    let count = Change::new(
+        week_sum(&g.daily, week),
+        week_sum(&g.daily, week.previous()),
+    );
     let first_day = week.previous().monday();
     let sparkline = (0..SPARK_DAYS as u64)
-        .map(|i| g.daily.get(&(first_day + Days::new(i))).copied().unwrap_or(0))
+        .map(|i| {
+            g.daily
+                .get(&(first_day + Days::new(i)))
+                .copied()
+                .unwrap_or(0)
+        })
         .collect();
     ReportGroup {
         fingerprint: g.fingerprint.clone(),

@@ -1,8 +1,8 @@
 //! The week's weak areas: group counts rolled up by the culprit's module, by
 //! service and by exception type, each against the week before.
 
-use crate::weekly::{AreaChange, Change, GroupInput, TOP_AREAS, WeeklyAreas, week_sum};
 use crate::IsoWeek;
+use crate::weekly::{AreaChange, Change, GroupInput, TOP_AREAS, WeeklyAreas, week_sum};
 use std::collections::HashMap;
 
 /// This week's and last week's events, and this week's groups, of one area.

@@ -69,7 +69,10 @@ fn each_status_follows_its_rule() {
     assert_eq!(status_of(&report, "back"), Status::Regressed);
     // Last seen on the Sunday 8 days before: 7 silent days in between.
     assert_eq!(status_of(&report, "back_after_a_week"), Status::Regressed);
-    assert_eq!(status_of(&report, "not_silent_long_enough"), Status::Ongoing);
+    assert_eq!(
+        status_of(&report, "not_silent_long_enough"),
+        Status::Ongoing
+    );
     assert_eq!(status_of(&report, "doubling"), Status::Escalating);
     assert_eq!(status_of(&report, "almost_doubling"), Status::Ongoing);
     assert_eq!(status_of(&report, "steady"), Status::Ongoing);
@@ -88,7 +91,11 @@ fn groups_rank_by_this_weeks_count_with_their_change_and_sparkline() {
         .iter()
         .map(|g| g.fingerprint.as_str())
         .collect();
-    assert_eq!(order, ["big", "small"], "a group silent this week is not listed");
+    assert_eq!(
+        order,
+        ["big", "small"],
+        "a group silent this week is not listed"
+    );
     let big = &report.groups[0];
     assert_eq!(big.count, Change::new(9, 6));
     assert_eq!(big.count.change_pct, Some(50.0));
@@ -102,7 +109,10 @@ fn weak_areas_roll_up_by_module_service_and_exception_with_growth() {
     let mut a = group("a", &[(-3, 2), (1, 6)]);
     a.module = Some("billing".into());
     a.service_daily = BTreeMap::from([
-        ("api".to_string(), BTreeMap::from([(day(1), 4), (day(-3), 2)])),
+        (
+            "api".to_string(),
+            BTreeMap::from([(day(1), 4), (day(-3), 2)]),
+        ),
         ("worker".to_string(), BTreeMap::from([(day(1), 2)])),
     ]);
     let mut b = group("b", &[(2, 3)]);
@@ -150,7 +160,10 @@ fn totals_count_errors_and_fill_missing_days() {
 #[test]
 fn endpoints_list_the_most_and_least_called_with_their_error_rate() {
     let mut input = input(Vec::new());
-    for (i, route) in ["/a", "/b", "/c", "/d", "/e", "/f", "/g"].iter().enumerate() {
+    for (i, route) in ["/a", "/b", "/c", "/d", "/e", "/f", "/g"]
+        .iter()
+        .enumerate()
+    {
         input.endpoints.push(EndpointInput {
             method: "GET".into(),
             route: route.to_string(),
@@ -187,7 +200,10 @@ fn render_all(report: &WeeklyReport) -> (String, String, String) {
     let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(parsed["report_version"], 1);
     assert!(html.starts_with("<!DOCTYPE html>"));
-    assert!(!html.contains("<script") && !html.contains("src="), "self-contained");
+    assert!(
+        !html.contains("<script") && !html.contains("src="),
+        "self-contained"
+    );
     (json, md, html)
 }
 
@@ -214,7 +230,10 @@ fn one_huge_group_renders_with_finite_figures() {
     assert_eq!(report.groups[0].count.change_pct, Some(99_999_900.0));
     assert_eq!(report.groups[0].status, Status::Escalating);
     let (_, md, html) = render_all(&report);
-    assert!(md.contains("| 1 | 1000000 | +99999900.0% | escalating |"), "{md}");
+    assert!(
+        md.contains("| 1 | 1000000 | +99999900.0% | escalating |"),
+        "{md}"
+    );
     assert!(html.contains(">1000000<"));
 }
 
@@ -225,8 +244,14 @@ fn titles_with_markup_are_escaped_in_every_format() {
     g.culprit = Some("a<b>.c".into());
     let report = WeeklyReport::build(&input(vec![g]));
     let (json, md, html) = render_all(&report);
-    assert!(!html.contains("<script>") && !html.contains("a<b>.c"), "{html}");
-    assert!(html.contains("&lt;script&gt;alert(&quot;&amp;&quot;)&lt;/script&gt;"), "{html}");
+    assert!(
+        !html.contains("<script>") && !html.contains("a<b>.c"),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(&quot;&amp;&quot;)&lt;/script&gt;"),
+        "{html}"
+    );
     assert!(md.contains(r"Bad \<script\>alert\(&quot;") || md.contains(r"Bad \<script\>alert\("));
     assert!(!md.contains("<script>"), "{md}");
     let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();

@@ -208,7 +208,11 @@ impl GroupStore {
     }
 }
 
-fn window(days: &BTreeMap<NaiveDate, u64>, from: NaiveDate, to: NaiveDate) -> BTreeMap<NaiveDate, u64> {
+fn window(
+    days: &BTreeMap<NaiveDate, u64>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> BTreeMap<NaiveDate, u64> {
     if from > to {
         return BTreeMap::new();
     }

@@ -9,8 +9,8 @@ use crate::index::{EventIndex, RouteFn};
 use crate::seen::{SeenKeys, SeenLog};
 use crate::wal::{self, Wal};
 use crate::{
-    EndpointStats, GroupActivity, GroupMeta, GroupQuery, GroupRecord, Incoming, IngestOutcome, SearchQuery, SearchResults,
-    StatsQuery, StatsResult, StoreConfig, StoreError, StoreMetrics,
+    EndpointStats, GroupActivity, GroupMeta, GroupQuery, GroupRecord, Incoming, IngestOutcome,
+    SearchQuery, SearchResults, StatsQuery, StatsResult, StoreConfig, StoreError, StoreMetrics,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use faultline_event::Event;

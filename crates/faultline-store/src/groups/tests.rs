@@ -146,3 +146,25 @@ fn a_snapshot_round_trips_with_its_position() {
         Err(StoreError::Corrupt { .. })
     ));
 }
+
+#[test]
+fn activity_counts_a_window_per_service_and_keeps_the_history() {
+    let s = store();
+    let from = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let to = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+    let list = s.activity(from, to);
+    let counts: Vec<(&str, u64)> = list
+        .iter()
+        .map(|a| (a.group.fingerprint.as_str(), a.group.count))
+        .collect();
+    assert_eq!(counts, [("b", 3), ("c", 2)], "a had nothing in the window");
+    assert_eq!(
+        list[0].group.daily.values().sum::<u64>(),
+        4,
+        "whole history"
+    );
+    let c = &list[1].services_daily;
+    assert_eq!(c.keys().collect::<Vec<_>>(), ["billing", "cart"]);
+    assert_eq!(c["cart"].values().sum::<u64>(), 1);
+    assert!(s.activity(to, from).is_empty());
+}

@@ -184,3 +184,81 @@ fn stats(method: String, route: String, t: &Tally) -> EndpointStats {
         latency,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreConfig;
+    use chrono::TimeZone;
+    use faultline_event::Event;
+    use serde_json::{Value, json};
+
+    fn request(day: u32, i: u32, method: &str, path: &str, status: u64, time: Value) -> Event {
+        let mut e = Event::new(format!("{method} {path} {status}"));
+        e.ts = Some(Utc.with_ymd_and_hms(2026, 11, day, 1, i % 60, 0).unwrap());
+        e.fields.insert("method".into(), json!(method));
+        e.fields.insert("path".into(), json!(path));
+        e.fields.insert("status".into(), json!(status));
+        e.fields.insert("request_time".into(), time);
+        e
+    }
+
+    /// Digits become `<n>`: the caller's rule, not the store's.
+    fn route(path: &str) -> String {
+        let mut out = String::new();
+        for c in path.chars() {
+            if !c.is_ascii_digit() {
+                out.push(c);
+            } else if !out.ends_with("<n>") {
+                out.push_str("<n>");
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn requests_fold_into_routes_across_days_with_merged_percentiles() {
+        let mut events = Vec::new();
+        // 100 GETs of /orders/<id> over two days, latency 1..=100 ms, every
+        // tenth a 503; whole numbers on the first day, fractions on the next.
+        for i in 1..=100u32 {
+            let (day, time) = if i <= 50 {
+                (16, json!(i))
+            } else {
+                (17, json!(f64::from(i)))
+            };
+            let status = if i % 10 == 0 { 503 } else { 200 };
+            events.push(request(
+                day,
+                i,
+                "GET",
+                &format!("/orders/{i}"),
+                status,
+                time,
+            ));
+        }
+        events.push(request(16, 0, "POST", "/orders", 201, json!("250")));
+        events.push(request(25, 0, "GET", "/orders/7", 200, json!(1)));
+        events.push(Event::new("no path, not a request"));
+        let dir = tempfile::tempdir().unwrap();
+        let index = EventIndex::open(dir.path(), &StoreConfig::default()).unwrap();
+        index.add(&events).unwrap();
+        index.commit_with(1).unwrap();
+        let since = Utc.with_ymd_and_hms(2026, 11, 16, 0, 0, 0).unwrap();
+        let until = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+        let list = index.endpoints(Some(since), Some(until), &route).unwrap();
+        let names: Vec<(&str, &str, u64)> = list
+            .iter()
+            .map(|e| (e.method.as_str(), e.route.as_str(), e.requests))
+            .collect();
+        assert_eq!(names, [("GET", "/orders/<n>", 100), ("POST", "/orders", 1)]);
+        assert_eq!(list[0].server_errors, 10);
+        let p = list[0].latency.expect("latency");
+        for (got, want) in [(p.p50, 50.0), (p.p95, 95.0), (p.p99, 99.0)] {
+            assert!((got - want).abs() <= want * 0.02, "{got} vs {want}");
+        }
+        assert!(list[1].latency.is_some_and(|p| (p.p50 - 250.0).abs() < 5.0));
+        let empty = index.endpoints(Some(until), None, &route).unwrap();
+        assert_eq!(empty.len(), 1, "the 25th only");
+    }
+}

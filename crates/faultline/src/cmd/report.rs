@@ -28,8 +28,8 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 retention_days: KEEP_DAYS,
                 ..StoreConfig::default()
             };
-            let store = Store::open(dir, config)
-                .with_context(|| format!("--data {}", dir.display()))?;
+            let store =
+                Store::open(dir, config).with_context(|| format!("--data {}", dir.display()))?;
             let report = build_report(&store, args.week.as_deref(), Utc::now())
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             format.render(&report)
@@ -67,7 +67,9 @@ fn fetch(url: &str, args: &ReportArgs, format: ReportFormat) -> anyhow::Result<S
         let message = body["error"].as_str().unwrap_or("no details");
         bail!("{url}: {status}: {message}");
     }
-    response.text().with_context(|| format!("{url}: reading the report"))
+    response
+        .text()
+        .with_context(|| format!("{url}: reading the report"))
 }
 
 fn write(output: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {

@@ -5,6 +5,7 @@ mod collector;
 mod config;
 mod offline;
 mod parse;
+mod report;
 mod ui;
 
 use std::path::Path;

@@ -1,0 +1,301 @@
+//! `faultline report` and `GET /api/v1/report` over a fixture week: the
+//! events of `fixtures/report/events.ndjson` (fixed timestamps, one group of
+//! each status, access-log requests) go into a real collector on 127.0.0.1,
+//! then the report of 2026-W47 is read over HTTP and from the data folder and
+//! compared with `fixtures/report/expected.{json,md,html}`. `UPDATE_EXPECT=1`
+//! rewrites those files; review their diff, it is the specification.
+
+use super::{faultline, path_str, stderr};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const WEEK: &str = "2026-W47";
+const FORMATS: [(&str, &str); 3] = [
+    ("json", "application/json"),
+    ("md", "text/markdown; charset=utf-8"),
+    ("html", "text/html; charset=utf-8"),
+];
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/report")
+}
+
+/// A collector child that keeps every day (the fixture is in the past), killed when dropped.
+struct Collector {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Collector {
+    fn start(dir: &Path) -> Collector {
+        let data = dir.join("data");
+        let config = dir.join("collector.toml");
+        std::fs::write(
+            &config,
+            "[store]\nretention_days = 36500\ncommit_interval_ms = 100\n",
+        )
+        .unwrap();
+        let log = dir.join("collector.log");
+        let child = Command::new(env!("CARGO_BIN_EXE_faultline"))
+            .args(["collect", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .args(["--data", path_str(&data), "--config", path_str(&config)])
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("faultline collect starts");
+        let mut c = Collector {
+            child,
+            base: String::new(),
+            log,
+        };
+        let addr = c.wait_for(|v| v["message"] == "listening")["addr"]
+            .as_str()
+            .expect("listening line has addr")
+            .to_string();
+        c.base = format!("http://{addr}");
+        c.wait_for(|v| v["message"].as_str().is_some_and(|m| m.ends_with("ready")));
+        c
+    }
+
+    fn wait_for(&mut self, want: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let file = std::fs::File::open(&self.log).unwrap();
+            let lines = BufReader::new(file).lines().map_while(Result::ok);
+            if let Some(v) = lines
+                .filter_map(|l| serde_json::from_str::<Value>(&l).ok())
+                .find(&want)
+            {
+                return v;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("collector exited ({status}): {}", self.logs());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("log line not seen within 30 s: {}", self.logs());
+    }
+
+    fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn get(&self, path: &str) -> reqwest::blocking::Response {
+        client()
+            .get(format!("{}{path}", self.base))
+            .send()
+            .expect("request")
+    }
+
+    /// SIGTERM, and wait for the drained exit.
+    fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(status.success(), "{status}: {}", self.logs());
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("no exit within 30 s of SIGTERM: {}", self.logs());
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// Posts the fixture as one batch; returns how many events it holds.
+fn ingest_fixture(c: &Collector) -> u64 {
+    let events = std::fs::read_to_string(fixtures().join("events.ndjson")).unwrap();
+    let body = format!("{{\"faultline_batch\":1,\"batch_id\":\"report-fixture\"}}\n{events}");
+    let response = client()
+        .post(format!("{}/api/v1/ingest", c.base))
+        .header("content-type", "application/x-ndjson")
+        .body(body)
+        .send()
+        .unwrap();
+    let status = response.status();
+    assert_eq!(status, 200, "{}", response.text().unwrap_or_default());
+    let n = events.lines().count() as u64;
+    // The index commits on a timer; wait until search sees every event.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let seen: Value = c.get("/api/v1/search?limit=1").json().unwrap();
+        if seen["total"] == n || Instant::now() > deadline {
+            assert_eq!(seen["total"], n);
+            return n;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn report_cli(data: &Path, week: &str, format: &str) -> String {
+    let out = faultline(&[
+        "report",
+        "--data",
+        path_str(data),
+        "--week",
+        week,
+        "--format",
+        format,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn compare_or_update(name: &str, actual: &str) -> Result<(), String> {
+    let path = fixtures().join(name);
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return Ok(());
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    if expected == actual {
+        return Ok(());
+    }
+    let line = expected
+        .lines()
+        .zip(actual.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.lines().count().min(actual.lines().count()));
+    Err(format!(
+        "{name} differs from line {}:\n  expected: {:?}\n  actual:   {:?}",
+        line + 1,
+        expected.lines().nth(line).unwrap_or("<end>"),
+        actual.lines().nth(line).unwrap_or("<end>")
+    ))
+}
+
+#[test]
+fn the_fixture_week_reports_each_status_over_http_and_from_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Collector::start(dir.path());
+    ingest_fixture(&c);
+    let mut over_http = Vec::new();
+    for (format, content_type) in FORMATS {
+        let response = c.get(&format!("/api/v1/report?week={WEEK}&format={format}"));
+        assert_eq!(response.status(), 200, "{format}");
+        assert_eq!(response.headers()["content-type"], content_type, "{format}");
+        over_http.push(response.text().unwrap());
+    }
+    let bad = c.get("/api/v1/report?week=2026-W99");
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().unwrap().contains("2026-W99"));
+    assert_eq!(c.get("/api/v1/report?format=pdf").status(), 400);
+    c.stop();
+
+    let data = dir.path().join("data");
+    let mut failures = Vec::new();
+    for ((format, _), http) in FORMATS.iter().zip(&over_http) {
+        let text = report_cli(&data, WEEK, format);
+        assert_eq!(&text, http, "{format}: the folder and the collector agree");
+        if let Err(e) = compare_or_update(&format!("expected.{format}"), &text) {
+            failures.push(e);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "UPDATE_EXPECT=1 rewrites:\n{}",
+        failures.join("\n")
+    );
+
+    // A week the folder has no events in, beside weeks it has.
+    let quiet: Value = serde_json::from_str(&report_cli(&data, "2026-W30", "json")).unwrap();
+    assert_eq!(quiet["totals"]["events"]["this_week"], 0);
+    assert_eq!(quiet["groups"], serde_json::json!([]));
+    assert!(!report_cli(&data, "2026-W30", "html").contains("NaN"));
+
+    let report: Value = serde_json::from_str(&over_http[0]).unwrap();
+    let status = |fragment: &str| {
+        let groups = report["groups"].as_array().unwrap();
+        let g = groups
+            .iter()
+            .find(|g| g["title"].as_str().unwrap().contains(fragment))
+            .unwrap_or_else(|| panic!("no group {fragment:?} in {groups:#?}"));
+        g["status"].as_str().unwrap().to_string()
+    };
+    assert_eq!(status("KeyError"), "new");
+    assert_eq!(status("order already shipped"), "regressed");
+    assert_eq!(status("TimeoutError"), "escalating");
+    assert_eq!(status("CartView"), "ongoing");
+    let most_called = &report["endpoints"]["most_called"][0];
+    assert_eq!(most_called["route"], "/api/v1/orders/<num>");
+    assert_eq!(most_called["requests"]["this_week"], 10);
+    let html = &over_http[2];
+    // The message group's title is its template: markup in it is text.
+    assert!(
+        html.contains("render of &lt;CartView&gt; &amp; &lt;str&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<CartView>"));
+}
+
+#[test]
+fn empty_folders_and_quiet_weeks_render_and_bad_weeks_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("empty");
+    for format in ["json", "md", "html"] {
+        let text = report_cli(&data, "2025-W10", format);
+        assert!(!text.contains("NaN") && !text.contains("inf"), "{text}");
+    }
+    let json: Value = serde_json::from_str(&report_cli(&data, "2025-W10", "json")).unwrap();
+    assert_eq!(json["report_version"], 1);
+    assert_eq!(json["totals"]["events"]["this_week"], 0);
+    assert_eq!(json["daily"].as_array().unwrap().len(), 7);
+    let md = report_cli(&data, "2025-W10", "md");
+    assert!(md.contains("No error groups this week."), "{md}");
+
+    let out = faultline(&["report", "--data", path_str(&data), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let default: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let week = default["week"].as_str().unwrap();
+    assert!(week.len() == 8 && &week[4..6] == "-W", "{week}");
+
+    let out = faultline(&["report", "--data", path_str(&data), "--week", "47"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("expected an ISO week such as 2026-W47"),
+        "{}",
+        stderr(&out)
+    );
+
+    let file = dir.path().join("report.html");
+    let out = faultline(&[
+        "report",
+        "--data",
+        path_str(&data),
+        "--week",
+        "2025-W10",
+        "--format",
+        "html",
+        "-o",
+        path_str(&file),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+}
