@@ -1,6 +1,8 @@
 //! Inline SVG charts over a group's per-day counts: a sparkline for a list
 //! row and a bar chart with a scale for the group page. No script, no
 //! external resources; each bar carries its day and count as a tooltip.
+//! SVG elements are closed explicitly (`{}`): inside `<svg>` an HTML parser
+//! treats `<line>` without a closing tag as the parent of what follows.
 
 use chrono::{Duration, NaiveDate};
 use maud::{Markup, html};
@@ -42,9 +44,9 @@ pub fn sparkline(series: &[(NaiveDate, u64)]) -> Markup {
     html! {
         svg.sparkline width="120" height="28" viewBox="0 0 120 28" role="img" aria-label=(summary) {
             title { (summary) }
-            polyline points=(points.join(" ")) fill="none" stroke="currentColor" stroke-width="1.5";
+            polyline points=(points.join(" ")) fill="none" stroke="currentColor" stroke-width="1.5" {}
             @if let Some((x, y)) = last {
-                circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="2" fill="currentColor";
+                circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="2" fill="currentColor" {}
             }
         }
     }
@@ -63,7 +65,7 @@ pub fn bars(series: &[(NaiveDate, u64)]) -> Markup {
     html! {
         svg.bars viewBox="0 0 720 160" width="100%" role="img" aria-label=(summary(series)) {
             title { (summary(series)) }
-            line x1="0" y1=(H - BOTTOM) x2=(W) y2=(H - BOTTOM) class="axis";
+            line x1="0" y1=(H - BOTTOM) x2=(W) y2=(H - BOTTOM) class="axis" {}
             text x="0" y="10" class="scale" { "max " (max) " / day" }
             @for (i, (day, n)) in series.iter().enumerate() {
                 @let height = if max == 0 { 0.0 } else { (*n as f64 / max as f64) * plot };
@@ -112,6 +114,10 @@ mod tests {
         assert!(svg.contains("max 4 / day"));
         assert!(svg.contains("data-count=\"4\""));
         assert!(svg.contains("6 events over the last 3 days"));
+        assert!(
+            svg.contains("</line>"),
+            "closed, or the bars would be its children"
+        );
     }
 
     #[test]

@@ -243,6 +243,10 @@ fn a_person_browses_groups_searches_and_opens_a_group() {
             "in-app frames labelled"
         );
         assert_eq!(b.count("svg.bars rect.bar").await, 30, "a bar per day");
+        assert!(
+            b.max_height("svg.bars rect.bar").await > 10.0,
+            "the bars are drawn"
+        );
         let first_seen = b.text("dd.first-seen").await;
         let last_seen = b.text("dd.last-seen").await;
         let api_first = chrono::DateTime::parse_from_rfc3339(
@@ -260,6 +264,11 @@ fn a_person_browses_groups_searches_and_opens_a_group() {
         b.click("header nav a[href='/report']").await;
         b.wait_for("iframe.report").await;
         assert!(b.text("h1").await.contains("Weekly report"));
+        let report = b.frame_text("h1").await;
+        assert!(
+            report.starts_with("Weekly report 20"),
+            "the report shows in the page: {report}"
+        );
         b.screenshot("report").await;
     });
 }

@@ -178,6 +178,27 @@ impl Page {
         found.unwrap_or_else(|e| panic!("find {css}: {e}")).len()
     }
 
+    /// The largest rendered height of the elements matching `css`, in pixels.
+    pub async fn max_height(&self, css: &str) -> f64 {
+        let mut max = 0.0f64;
+        for element in self.client.find_all(Locator::Css(css)).await.expect("find") {
+            let (_, _, _, height) = element.rectangle().await.expect("rectangle");
+            max = max.max(height);
+        }
+        max
+    }
+
+    /// The text of `css` inside the page's first frame.
+    pub async fn frame_text(&self, css: &str) -> String {
+        self.client.enter_frame(0).await.expect("enter the frame");
+        let text = self.text(css).await;
+        self.client
+            .enter_parent_frame()
+            .await
+            .expect("leave the frame");
+        text
+    }
+
     pub async fn click(&self, css: &str) {
         let element = self.wait_for(css).await;
         element
