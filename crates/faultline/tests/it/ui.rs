@@ -260,6 +260,8 @@ fn a_person_browses_groups_searches_and_opens_a_group() {
         assert!(last_seen.contains("UTC"), "{last_seen}");
         assert!(!b.text("dd.explanation").await.is_empty(), "why grouped");
         b.screenshot("group").await;
+        b.scroll_to("section.trace").await;
+        b.screenshot("group-trace").await;
 
         b.click("header nav a[href='/report']").await;
         b.wait_for("iframe.report").await;

@@ -188,6 +188,13 @@ impl Page {
         max
     }
 
+    /// Scrolls the first element matching `css` to the top of the viewport.
+    pub async fn scroll_to(&self, css: &str) {
+        let script = "document.querySelector(arguments[0]).scrollIntoView()";
+        let scrolled = self.client.execute(script, vec![json!(css)]).await;
+        scrolled.unwrap_or_else(|e| panic!("scroll to {css}: {e}"));
+    }
+
     /// The text of `css` inside the page's first frame.
     pub async fn frame_text(&self, css: &str) -> String {
         self.client.enter_frame(0).await.expect("enter the frame");
