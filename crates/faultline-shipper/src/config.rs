@@ -451,6 +451,19 @@ mod tests {
     }
 
     #[test]
+    fn the_example_in_deploy_is_valid_and_says_what_it_means() {
+        let config = validate(include_str!("../../../deploy/shipper.toml")).unwrap();
+        assert_eq!(config.sources[0].service.as_deref(), Some("checkout"));
+        assert_eq!(config.sources[0].exclude, vec!["**/*.tmp".to_string()]);
+        assert_eq!(config.collector.max_in_flight, 4);
+        assert_eq!(config.tail.close_deleted_after_ms, 5000);
+        assert_eq!(
+            config.metrics_listen,
+            Some("127.0.0.1:9102".parse().unwrap())
+        );
+    }
+
+    #[test]
     fn stdin_is_its_own_source() {
         let text = MINIMAL.replace("/var/log/*.log", "-");
         let config = validate(&text).unwrap();

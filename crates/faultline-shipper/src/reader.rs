@@ -41,6 +41,8 @@ struct Input {
     last_data: Instant,
     /// Flushed since the last data: nothing more to flush until data comes.
     flushed: bool,
+    /// The tailer closed the file; what is held goes at the flush timeout.
+    closed: bool,
     counted: Stats,
 }
 
@@ -176,8 +178,19 @@ impl Reader {
                 reason,
             } => {
                 tracing::debug!(path = %path.display(), file_id, ?reason, "file closed");
-                self.close_file(file_id);
+                self.on_closed(file_id);
             }
+        }
+    }
+
+    /// A closed file's held bytes wait for the flush timeout like any other
+    /// quiet file's, then go: a copy made by copytruncate may still continue
+    /// the same content (same id) and end a line the original cut short.
+    fn on_closed(&mut self, file_id: &str) {
+        match self.files.get_mut(file_id) {
+            Some(input) if input.session.held_from().is_some() => input.closed = true,
+            Some(_) => self.close_file(file_id),
+            None => {}
         }
     }
 
@@ -196,6 +209,7 @@ impl Reader {
             self.ledger.open(file_id, &path, offset);
         }
         let input = self.files.get_mut(file_id).expect("inserted above");
+        input.closed = false;
         input.feed(bytes, &mut self.scratch, &self.wiring.metrics);
         self.ship(Some(file_id));
     }
@@ -247,22 +261,10 @@ impl Reader {
     /// Periodic work: idle flushes, batches falling due, saves, gauges.
     fn tick(&mut self, tailer: Option<&Tailer>) {
         let now = Instant::now();
-        let idle: Vec<String> = self
-            .files
-            .iter()
-            .filter(|(_, input)| input.idle(now))
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in idle {
-            let input = self.files.get_mut(&id).expect("listed above");
-            input.drain(&mut self.scratch, &self.wiring.metrics);
-            self.ship(Some(&id));
-        }
-        if let Some((_, input)) = self.stdin.as_mut()
-            && input.idle(now)
-        {
-            input.drain(&mut self.scratch, &self.wiring.metrics);
-            self.ship(None);
+        // While the window is full nothing is read: a quiet session is then
+        // waiting for us, not for its writer.
+        if self.in_flight < self.max_in_flight {
+            self.flush_idle(now, tailer);
         }
         if let Some(sealed) = self.batcher.due(now) {
             self.dispatch(sealed);
@@ -273,6 +275,44 @@ impl Reader {
             if let Some(tailer) = tailer {
                 self.refresh_gauges(tailer);
             }
+        }
+    }
+
+    /// Emits what sessions hold once their input has been quiet for their
+    /// flush timeout: a held event, a last line without newline. A file the
+    /// tailer has not read to its end is not quiet (its next bytes may end
+    /// the line), however long ago its last bytes came.
+    fn flush_idle(&mut self, now: Instant, tailer: Option<&Tailer>) {
+        let mut idle: Vec<String> = self
+            .files
+            .iter()
+            .filter(|(_, input)| input.idle(now))
+            .map(|(id, _)| id.clone())
+            .collect();
+        if let (false, Some(tailer)) = (idle.is_empty(), tailer) {
+            let behind: HashSet<String> = tailer
+                .stats()
+                .files
+                .into_iter()
+                .filter(|f| f.read_offset < f.size)
+                .map(|f| f.file_id)
+                .collect();
+            idle.retain(|id| !behind.contains(id));
+        }
+        for id in idle {
+            let input = self.files.get_mut(&id).expect("listed above");
+            if input.closed {
+                self.close_file(&id);
+                continue;
+            }
+            input.drain(&mut self.scratch, &self.wiring.metrics);
+            self.ship(Some(&id));
+        }
+        if let Some((_, input)) = self.stdin.as_mut()
+            && input.idle(now)
+        {
+            input.drain(&mut self.scratch, &self.wiring.metrics);
+            self.ship(None);
         }
     }
 
@@ -448,9 +488,19 @@ impl Reader {
 
     /// Stops reading; sends what is batched; waits (bounded) for acks; saves.
     /// File sessions keep what they hold: it is read again after a restart.
-    /// Standard input cannot be read again, so it is emitted whole.
+    /// Standard input and closed files cannot be read again: they are
+    /// emitted whole.
     fn shutdown(mut self) {
         self.finish_stdin();
+        let closed: Vec<String> = self
+            .files
+            .iter()
+            .filter(|(_, input)| input.closed)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in closed {
+            self.close_file(&id);
+        }
         if let Some(sealed) = self.batcher.seal() {
             self.dispatch(sealed);
         }
@@ -489,6 +539,7 @@ impl Input {
             end: offset,
             last_data: Instant::now(),
             flushed: true,
+            closed: false,
             counted: Stats::default(),
         }
     }

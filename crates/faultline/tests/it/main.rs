@@ -6,6 +6,8 @@ mod config;
 mod offline;
 mod parse;
 mod report;
+mod ship;
+mod support;
 mod ui;
 
 use std::path::Path;
