@@ -111,7 +111,8 @@ impl Change {
     pub fn new(this_week: u64, previous_week: u64) -> Change {
         let change_pct = (previous_week > 0).then(|| {
             let pct = (this_week as f64 - previous_week as f64) * 100.0 / previous_week as f64;
-            (pct * 10.0).round() / 10.0
+            // `+ 0.0` turns a rounded −0.0 into 0.0.
+            (pct * 10.0).round() / 10.0 + 0.0
         });
         Change {
             this_week,

@@ -257,3 +257,10 @@ fn titles_with_markup_are_escaped_in_every_format() {
     let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(parsed["groups"][0]["title"], report.groups[0].title);
 }
+
+#[test]
+fn a_tiny_fall_rounds_to_zero_not_minus_zero() {
+    let c = Change::new(199_997, 200_003);
+    assert_eq!(c.change_pct.map(|p| p.to_string()), Some("0".to_string()));
+    assert_eq!(Change::new(0, 5).change_pct, Some(-100.0));
+}

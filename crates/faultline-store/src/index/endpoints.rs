@@ -3,9 +3,10 @@
 //! `fields.path`, `fields.status` and `fields.request_time`.
 //!
 //! A route is the caller's: paths carry ids (`/orders/9002`), and which
-//! segments are variable is a grouping rule, not a storage one. Percentiles
-//! of a route cannot be merged from those of its paths, so each path's
-//! latencies go into a DDSketch (1% relative error), and sketches merge.
+//! segments are variable is a grouping rule, not a storage one. Each path in
+//! a segment's dictionary is mapped to its route once; a route's latencies go
+//! into a DDSketch (1% relative error), and the sketches of its segments and
+//! days merge (percentiles themselves would not).
 
 use super::EventIndex;
 use super::day::index_err;
@@ -75,16 +76,15 @@ impl EventIndex {
                 let Some(columns) = columns(segment).map_err(&err)? else {
                     continue;
                 };
-                let mut per_path: HashMap<(Option<u64>, u64), Tally> = HashMap::new();
+                let io_err =
+                    |e: std::io::Error| StoreError::Index(format!("{}: {e}", day.path.display()));
+                let mut tallies = SegmentTallies::new(&columns, route).map_err(io_err)?;
                 weight
                     .for_each_no_score(segment, &mut |docs| {
-                        for &doc in docs {
-                            count(&columns, doc, &mut per_path);
-                        }
+                        docs.iter().for_each(|&doc| tallies.count(doc));
                     })
                     .map_err(&err)?;
-                resolve(&columns, per_path, route, &mut by_route)
-                    .map_err(|e| StoreError::Index(format!("{}: {e}", day.path.display())))?;
+                tallies.into_routes(&mut by_route).map_err(io_err)?;
             }
         }
         let mut list: Vec<EndpointStats> = by_route
@@ -117,21 +117,85 @@ fn columns(segment: &SegmentReader) -> tantivy::Result<Option<Columns>> {
     }))
 }
 
-fn count(columns: &Columns, doc: DocId, per_path: &mut HashMap<(Option<u64>, u64), Tally>) {
-    let Some(path) = columns.path.term_ords(doc).next() else {
-        return;
-    };
-    let method = columns
-        .method
-        .as_ref()
-        .and_then(|m| m.term_ords(doc).next());
-    let tally = per_path.entry((method, path)).or_insert_with(Tally::new);
-    tally.requests += 1;
-    if number(&columns.status, doc).is_some_and(|s| (500.0..600.0).contains(&s)) {
-        tally.server_errors += 1;
+/// One segment's requests per (method ordinal, route). Paths with ids are
+/// mostly distinct, routes few: the path dictionary is read once, in order,
+/// mapping each path ordinal to its route, and only routes get a sketch.
+struct SegmentTallies<'a> {
+    columns: &'a Columns,
+    /// Path ordinal → index in `routes`.
+    path_routes: Vec<u32>,
+    routes: Vec<String>,
+    tallies: HashMap<(Option<u64>, u32), Tally>,
+}
+
+impl<'a> SegmentTallies<'a> {
+    fn new(columns: &'a Columns, route_of: RouteFn<'_>) -> std::io::Result<Self> {
+        let dictionary = columns.path.dictionary();
+        let mut path_routes = Vec::with_capacity(dictionary.num_terms());
+        let mut routes = Vec::new();
+        let mut index: HashMap<String, u32> = HashMap::new();
+        let mut terms = dictionary.stream()?;
+        while terms.advance() {
+            let route = route_of(&String::from_utf8_lossy(terms.key()));
+            let next = routes.len() as u32;
+            let i = *index.entry(route.clone()).or_insert(next);
+            if i == next {
+                routes.push(route);
+            }
+            path_routes.push(i);
+        }
+        Ok(SegmentTallies {
+            columns,
+            path_routes,
+            routes,
+            tallies: HashMap::new(),
+        })
     }
-    if let Some(t) = number(&columns.request_time, doc).filter(|t| t.is_finite() && *t >= 0.0) {
-        tally.latency.add(t);
+
+    fn count(&mut self, doc: DocId) {
+        let columns = self.columns;
+        let Some(route) = columns
+            .path
+            .term_ords(doc)
+            .next()
+            .and_then(|ord| self.path_routes.get(ord as usize))
+        else {
+            return;
+        };
+        let method = columns
+            .method
+            .as_ref()
+            .and_then(|m| m.term_ords(doc).next());
+        let tally = self
+            .tallies
+            .entry((method, *route))
+            .or_insert_with(Tally::new);
+        tally.requests += 1;
+        if number(&columns.status, doc).is_some_and(|s| (500.0..600.0).contains(&s)) {
+            tally.server_errors += 1;
+        }
+        if let Some(t) = number(&columns.request_time, doc).filter(|t| t.is_finite() && *t >= 0.0) {
+            tally.latency.add(t);
+        }
+    }
+
+    /// Adds this segment's tallies to `by_route`, by method and route text.
+    fn into_routes(self, by_route: &mut HashMap<(String, String), Tally>) -> std::io::Result<()> {
+        let mut text = String::new();
+        for ((method, route), tally) in self.tallies {
+            let method = match (method, &self.columns.method) {
+                (Some(ord), Some(column)) => {
+                    column.ord_to_str(ord, &mut text)?;
+                    text.clone()
+                }
+                _ => "-".to_string(),
+            };
+            by_route
+                .entry((method, self.routes[route as usize].clone()))
+                .or_insert_with(Tally::new)
+                .merge(&tally);
+        }
+        Ok(())
     }
 }
 
@@ -143,31 +207,6 @@ fn number(columns: &[DynamicColumn], doc: DocId) -> Option<f64> {
         DynamicColumn::F64(c) => c.first(doc),
         _ => None,
     })
-}
-
-/// Turns a segment's term ordinals into text and folds paths into routes.
-fn resolve(
-    columns: &Columns,
-    per_path: HashMap<(Option<u64>, u64), Tally>,
-    route: RouteFn<'_>,
-    by_route: &mut HashMap<(String, String), Tally>,
-) -> std::io::Result<()> {
-    let mut text = String::new();
-    for ((method, path), tally) in per_path {
-        let method = match (method, &columns.method) {
-            (Some(ord), Some(column)) => {
-                column.ord_to_str(ord, &mut text)?;
-                text.clone()
-            }
-            _ => "-".to_string(),
-        };
-        columns.path.ord_to_str(path, &mut text)?;
-        by_route
-            .entry((method, route(&text)))
-            .or_insert_with(Tally::new)
-            .merge(&tally);
-    }
-    Ok(())
 }
 
 fn stats(method: String, route: String, t: &Tally) -> EndpointStats {
