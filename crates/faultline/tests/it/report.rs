@@ -202,6 +202,21 @@ fn the_fixture_week_reports_each_status_over_http_and_from_the_folder() {
     assert_eq!(bad.status(), 400);
     assert!(bad.text().unwrap().contains("2026-W99"));
     assert_eq!(c.get("/api/v1/report?format=pdf").status(), 400);
+    let out = faultline(&[
+        "report",
+        "--collector",
+        &c.base,
+        "--week",
+        WEEK,
+        "--format",
+        "md",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        over_http[1],
+        "--collector prints it as served"
+    );
     c.stop();
 
     let data = dir.path().join("data");
