@@ -176,6 +176,8 @@ pub struct ReportGroup {
     /// Daily counts over the previous week and this one.
     pub sparkline: Vec<u64>,
     pub services: Vec<String>,
+    /// The group's first and last events of all time, not only of this week
+    /// (a last sighting after the week says it is still happening).
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
     /// Where the web UI shows it.

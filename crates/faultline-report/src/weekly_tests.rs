@@ -264,3 +264,12 @@ fn a_tiny_fall_rounds_to_zero_not_minus_zero() {
     assert_eq!(c.change_pct.map(|p| p.to_string()), Some("0".to_string()));
     assert_eq!(Change::new(0, 5).change_pct, Some(-100.0));
 }
+
+#[test]
+fn the_section_embeds_without_a_document_around_it() {
+    let report = WeeklyReport::build(&input(vec![group("x", &[(0, 1)])]));
+    let section = crate::render_html_section(&report);
+    assert!(section.starts_with("<table") && !section.contains("<html"));
+    assert!(section.contains("href=\"/groups/x\""));
+    assert!(render_html(&report).contains(&section));
+}
