@@ -190,7 +190,7 @@ impl Tailer {
         }
     }
 
-    fn truncated(&mut self, index: usize, id: String, f: &mut dyn FnMut(Notice<'_>)) {
+    pub(crate) fn truncated(&mut self, index: usize, id: String, f: &mut dyn FnMut(Notice<'_>)) {
         let t = &mut self.files[index];
         tracing::info!(path = %t.path.display(), file_id = %id, "file truncated");
         t.id = None;

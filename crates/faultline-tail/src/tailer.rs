@@ -2,6 +2,7 @@
 //! identity and rotation live in `scan`.
 
 use std::collections::HashMap;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -301,8 +302,12 @@ impl Tailer {
         let t = &mut self.files[index];
         let reader = t.reader.as_mut().expect("opened above");
         let buf = &mut self.buf[..want];
-        let n = match reader.read_at(state.offset, buf) {
-            Ok(n) => n,
+        let n = match read_checked(reader, state, buf) {
+            Ok(Some(n)) => n,
+            Ok(None) => {
+                self.truncated(index, id, f);
+                return Turn::Nothing;
+            }
             Err(e) => {
                 self.errors += 1;
                 tracing::warn!(path = %t.path.display(), error = %e, "cannot read file");
@@ -445,6 +450,24 @@ enum Turn {
     Read(usize),
     Nothing,
     NoSlot,
+}
+
+/// Reads the id's next bytes, then checks that the bytes just before its
+/// offset are still the ones handed out last (its tail), from the same
+/// handle. None: they are not, the file was truncated or rewritten in place
+/// and what was read belongs to its new content (copytruncate overtaken by
+/// the writer before a scan noticed). Checking after the read, not before,
+/// closes the window: content replaced before the read fails the check.
+/// `.gz` files are not rewritten in place and are not checked.
+fn read_checked(reader: &mut Reader, state: &IdState, buf: &mut [u8]) -> io::Result<Option<usize>> {
+    let n = reader.read_at(state.offset, buf)?;
+    if n == 0 || state.tail.is_empty() || reader.is_gz() {
+        return Ok(Some(n));
+    }
+    let mut here = [0; TAIL_BYTES];
+    let here = &mut here[..state.tail.len()];
+    let got = reader.read_full_at(state.offset - here.len() as u64, here)?;
+    Ok((got == here.len() && *here == state.tail[..]).then_some(n))
 }
 
 /// Moves an id past bytes just handed out, keeping its tail.

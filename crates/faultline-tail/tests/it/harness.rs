@@ -88,6 +88,30 @@ impl Harness {
         bytes + notices
     }
 
+    /// One `read` call in which `writer` runs right after the first `Data`
+    /// notice, while the tailer is between reads and before it scans again
+    /// (what a writer does to a tailer that lags). Returns whether it ran.
+    pub fn step_with(&mut self, writer: &mut dyn FnMut()) -> bool {
+        let mut ran = false;
+        let (data, first, closed, paths) = (
+            &mut self.data,
+            &mut self.first_offset,
+            &mut self.closed,
+            &mut self.paths,
+        );
+        self.tailer
+            .read(1 << 20, &mut |notice| {
+                let is_data = matches!(notice, Notice::Data { .. });
+                record(notice, data, first, closed, paths);
+                if is_data && !ran {
+                    ran = true;
+                    writer();
+                }
+            })
+            .unwrap();
+        ran
+    }
+
     /// Reads until two rounds in a row, each after a scan, bring nothing.
     pub fn quiesce(&mut self) {
         let mut idle = 0;

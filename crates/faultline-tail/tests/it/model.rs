@@ -3,6 +3,7 @@
 //! delivered must be exactly the bytes written, once each.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use faultline_tail::StartAt;
 use proptest::prelude::*;
@@ -11,9 +12,20 @@ use crate::harness::{Harness, append, id_of};
 
 #[derive(Debug, Clone)]
 enum Op {
-    Append { bytes: Vec<u8>, newline: bool },
+    Append {
+        bytes: Vec<u8>,
+        newline: bool,
+    },
     RotateRename,
-    CopyTruncate { unread: Vec<u8> },
+    CopyTruncate {
+        unread: Vec<u8>,
+    },
+    /// Copytruncate while the tailer reads `unread`, and the new content
+    /// outgrows the old read offset before the tailer looks again.
+    CopyTruncateOvertaken {
+        unread: Vec<u8>,
+        extra: Vec<u8>,
+    },
     Truncate,
     Delete,
     Restart,
@@ -25,6 +37,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (bytes(), any::<bool>()).prop_map(|(bytes, newline)| Op::Append { bytes, newline }),
         1 => Just(Op::RotateRename),
         1 => bytes().prop_map(|unread| Op::CopyTruncate { unread }),
+        1 => (bytes(), bytes()).prop_map(|(unread, extra)| Op::CopyTruncateOvertaken { unread, extra }),
         1 => Just(Op::Truncate),
         1 => Just(Op::Delete),
         1 => Just(Op::Restart),
@@ -33,6 +46,7 @@ fn op() -> impl Strategy<Value = Op> {
 
 /// What must be read: every content ever written, by its first line.
 struct Model {
+    dir: PathBuf,
     contents: BTreeMap<String, Vec<u8>>,
     current: Option<String>,
     next: usize,
@@ -40,66 +54,98 @@ struct Model {
 }
 
 impl Model {
+    fn log(&self) -> PathBuf {
+        self.dir.join("app.log")
+    }
+
     /// Starts a new content at `app.log` with a unique first line.
-    fn create(&mut self, h: &Harness) {
+    fn create(&mut self) {
         let header = format!("content {}", self.next);
         self.next += 1;
         let bytes = format!("{header}\n").into_bytes();
-        append(&h.path("app.log"), &bytes);
+        append(&self.log(), &bytes);
         self.contents.insert(header.clone(), bytes);
         self.current = Some(header);
     }
 
-    fn write(&mut self, h: &Harness, bytes: &[u8]) {
+    fn write(&mut self, bytes: &[u8]) {
         if self.current.is_none() {
-            self.create(h);
+            self.create();
         }
-        append(&h.path("app.log"), bytes);
+        append(&self.log(), bytes);
         self.contents
             .get_mut(self.current.as_ref().unwrap())
             .unwrap()
             .extend_from_slice(bytes);
     }
 
-    fn rotated_name(&mut self) -> String {
+    fn current_len(&self) -> usize {
+        self.current.as_ref().map_or(0, |c| self.contents[c].len())
+    }
+
+    fn rotated(&mut self) -> PathBuf {
         self.rotated += 1;
-        format!("app.log.{}", self.rotated)
+        self.dir.join(format!("app.log.{}", self.rotated))
+    }
+
+    /// Copies `app.log` aside, truncates it and starts a new content.
+    fn copy_truncate(&mut self) {
+        std::fs::copy(self.log(), self.rotated()).unwrap();
+        truncate(&self.log());
+        self.create();
+    }
+
+    /// Copytruncate, then the new content grows past the old one's end.
+    fn copy_truncate_overtaken(&mut self, extra: &[u8]) {
+        let old_len = self.current_len();
+        self.copy_truncate();
+        let mut line = 0;
+        while self.current_len() <= old_len {
+            self.write(format!("overtaking {line}\n").as_bytes());
+            line += 1;
+        }
+        self.write(extra);
     }
 }
 
+fn truncate(path: &Path) {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+}
+
 fn apply(op: &Op, h: &mut Harness, m: &mut Model) {
-    let path = h.path("app.log");
+    let path = m.log();
     match op {
         Op::Append { bytes, newline } => {
             let mut bytes = bytes.clone();
             if *newline {
                 bytes.push(b'\n');
             }
-            m.write(h, &bytes);
+            m.write(&bytes);
         }
         Op::RotateRename if m.current.is_some() => {
-            std::fs::rename(&path, h.path(&m.rotated_name())).unwrap();
-            m.create(h);
+            std::fs::rename(&path, m.rotated()).unwrap();
+            m.create();
         }
         Op::CopyTruncate { unread } if m.current.is_some() => {
-            m.write(h, unread);
-            std::fs::copy(&path, h.path(&m.rotated_name())).unwrap();
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open(&path)
-                .unwrap()
-                .set_len(0)
-                .unwrap();
-            m.create(h);
+            m.write(unread);
+            m.copy_truncate();
+        }
+        Op::CopyTruncateOvertaken { unread, extra } if m.current.is_some() => {
+            // Something to read, so the writer can act between two reads.
+            m.write(&[unread.as_slice(), b"\n"].concat());
+            let mut writer = || m.copy_truncate_overtaken(extra);
+            if !h.step_with(&mut writer) {
+                writer();
+            }
         }
         Op::Truncate if m.current.is_some() => {
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open(&path)
-                .unwrap()
-                .set_len(0)
-                .unwrap();
-            m.create(h);
+            truncate(&path);
+            m.create();
         }
         Op::Delete if m.current.is_some() => {
             std::fs::remove_file(&path).unwrap();
@@ -120,7 +166,13 @@ proptest! {
     #[test]
     fn every_written_byte_is_read_exactly_once(ops in proptest::collection::vec(op(), 1..24)) {
         let mut h = Harness::new(&["app.log*"], StartAt::Beginning);
-        let mut m = Model { contents: BTreeMap::new(), current: None, next: 0, rotated: 0 };
+        let mut m = Model {
+            dir: h.dir.path().to_path_buf(),
+            contents: BTreeMap::new(),
+            current: None,
+            next: 0,
+            rotated: 0,
+        };
         for op in &ops {
             apply(op, &mut h, &mut m);
         }

@@ -139,3 +139,63 @@ fn a_deleted_file_is_drained_then_closed() {
     assert_eq!(h.tailer.stats().files_open, 0);
     drop(writer);
 }
+
+/// The shipper's report: the writer copies `app.log` to `app.log.2`,
+/// truncates it and keeps appending, all between two reads of a tailer that
+/// had stopped in a partial line ("2026"); the new content outgrows that
+/// offset before the tailer looks. The new bytes are not the old file's
+/// continuation, the copy is, and nothing is read twice.
+#[test]
+fn copytruncate_overtaken_between_two_reads_is_a_truncation_not_a_continuation() {
+    let mut h = Harness::new(&["app.log*"], StartAt::Beginning);
+    let path = h.path("app.log");
+    let stamp = |i: usize| {
+        format!(
+            "2026-11-20T10:00:{:02}Z [worker-1] request {i} served\n",
+            i % 60
+        )
+    };
+    let mut old: String = (0..40).map(stamp).collect();
+    std::fs::write(&path, &old).unwrap();
+    h.quiesce();
+    append(&path, b"2026");
+    old.push_str("2026");
+    let rest = format!(
+        "-11-20T10:00:40Z [worker-1] request 40 served\n{}",
+        stamp(41)
+    );
+    let new: String = (17_000..17_100)
+        .map(|i| format!("2026-11-20T10:01:00Z [worker-2] request {i} served\n"))
+        .collect();
+    assert!(
+        new.len() > old.len(),
+        "the new content must outgrow the read offset"
+    );
+    let (copy, copied) = (h.path("app.log.2"), format!("{old}{rest}"));
+    let ran = h.step_with(&mut || {
+        append(&path, rest.as_bytes());
+        std::fs::copy(&path, &copy).unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(0)
+            .unwrap();
+        append(&path, new.as_bytes());
+    });
+    assert!(ran, "the tailer read the partial line");
+    h.quiesce();
+    let (old_id, new_id) = (
+        id_of(&stamp(0)[..stamp(0).len() - 1]),
+        id_of(&new[..new.find('\n').unwrap()]),
+    );
+    assert_eq!(String::from_utf8_lossy(&h.data[&old_id]), copied);
+    assert_eq!(String::from_utf8_lossy(&h.data[&new_id]), new);
+    assert_eq!(h.closed_with(&old_id), Some(CloseReason::Truncated));
+    assert_eq!(
+        h.data.keys().collect::<Vec<_>>().len(),
+        2,
+        "no content read under a third id: {:?}",
+        h.data.keys()
+    );
+}
