@@ -173,10 +173,21 @@ impl Tailer {
             }
             return;
         };
-        let rewritten = size < before || !self.tail_matches(index, &id);
+        let rewritten = size < before
+            || self.shorter_than_read(index, &id, size)
+            || !self.tail_matches(index, &id)
+            || !self.head_matches(index, &id);
         if rewritten {
             self.truncated(index, id, f);
         }
+    }
+
+    /// Holds fewer bytes than were read from it: truncated, and regrown
+    /// past the size the last scan saw. (A copy of the id still being
+    /// written may be shorter while the original, holding the id too, is read.)
+    fn shorter_than_read(&self, index: usize, id: &str, size: u64) -> bool {
+        let offset = self.ids.get(id).map_or(0, |s| s.offset);
+        size < offset && !self.held_elsewhere(id, index)
     }
 
     fn tail_matches(&mut self, index: usize, id: &str) -> bool {
@@ -187,6 +198,22 @@ impl Tailer {
         match t.reader.as_mut() {
             Some(reader) => !matches!(same(reader, state), Same::No),
             None => true,
+        }
+    }
+
+    /// Whether the file still starts with the line that identified it (a
+    /// rewrite that stays below the read offset leaves no tail to compare).
+    fn head_matches(&mut self, index: usize, id: &str) -> bool {
+        let Some(state) = self.ids.get(id) else {
+            return true;
+        };
+        let Some(reader) = self.files[index].reader.as_mut() else {
+            return true;
+        };
+        match reader.first_line() {
+            Ok(Some(line)) => SourcePos::file_id_of(&line) == state.base,
+            Ok(None) => false,
+            Err(_) => true,
         }
     }
 

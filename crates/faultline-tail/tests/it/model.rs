@@ -26,6 +26,11 @@ enum Op {
         unread: Vec<u8>,
         extra: Vec<u8>,
     },
+    /// The tailer reads past the size its scan saw (`grown` comes while it
+    /// reads), then copytruncate and new content between the two sizes.
+    CopyTruncateBelowOffset {
+        grown: Vec<u8>,
+    },
     Truncate,
     Delete,
     Restart,
@@ -38,6 +43,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::RotateRename),
         1 => bytes().prop_map(|unread| Op::CopyTruncate { unread }),
         1 => (bytes(), bytes()).prop_map(|(unread, extra)| Op::CopyTruncateOvertaken { unread, extra }),
+        1 => bytes().prop_map(|grown| Op::CopyTruncateBelowOffset { grown }),
         1 => Just(Op::Truncate),
         1 => Just(Op::Delete),
         1 => Just(Op::Restart),
@@ -95,6 +101,17 @@ impl Model {
         self.create();
     }
 
+    /// Copytruncate, then new content of `len` bytes (at least its header).
+    fn copy_truncate_to(&mut self, len: usize) {
+        self.copy_truncate();
+        let pad = len.saturating_sub(self.current_len());
+        if pad > 0 {
+            let mut line = vec![b'p'; pad];
+            line[pad - 1] = b'\n';
+            self.write(&line);
+        }
+    }
+
     /// Copytruncate, then the new content grows past the old one's end.
     fn copy_truncate_overtaken(&mut self, extra: &[u8]) {
         let old_len = self.current_len();
@@ -142,6 +159,18 @@ fn apply(op: &Op, h: &mut Harness, m: &mut Model) {
             if !h.step_with(&mut writer) {
                 writer();
             }
+        }
+        Op::CopyTruncateBelowOffset { grown } if m.current.is_some() => {
+            m.write(b"seen by the scan\n");
+            let seen = m.current_len();
+            let grown = [grown.as_slice(), &[b'g'; 80], b"\n"].concat();
+            let mut grow = || m.write(&grown);
+            if !h.step_with(&mut grow) {
+                grow();
+                h.quiesce();
+            }
+            let read = m.current_len();
+            m.copy_truncate_to((seen + read) / 2);
         }
         Op::Truncate if m.current.is_some() => {
             truncate(&path);

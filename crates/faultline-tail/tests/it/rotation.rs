@@ -199,3 +199,41 @@ fn copytruncate_overtaken_between_two_reads_is_a_truncation_not_a_continuation()
         h.data.keys()
     );
 }
+
+/// Copytruncate after the tailer read past the size its last scan saw, and
+/// new content that stays below the read offset: the file looks grown to a
+/// scan, and there is nothing at the offset to compare. Its first line tells.
+#[test]
+fn copytruncate_below_the_read_offset_but_above_the_size_last_seen_is_a_truncation() {
+    let mut h = Harness::new(&["app.log*"], StartAt::Beginning);
+    let path = h.path("app.log");
+    let mut old = format!("first header\n{}", lines("a", 0, 10));
+    std::fs::write(&path, &old).unwrap();
+    h.quiesce();
+    append(&path, b"one more\n");
+    old.push_str("one more\n");
+    // Read on, in the same call, past what the scan saw.
+    let more = lines("a", 10, 200);
+    let seen = old.len();
+    assert!(h.step_with(&mut || append(&path, more.as_bytes())));
+    old.push_str(&more);
+    let old_id = id_of("first header");
+    assert_eq!(String::from_utf8_lossy(&h.data[&old_id]), old);
+    std::fs::copy(&path, h.path("app.log.1")).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    let new = format!("second header\n{}", lines("b", 0, 40));
+    assert!(seen < new.len() && new.len() < old.len());
+    append(&path, new.as_bytes());
+    h.quiesce();
+    assert_eq!(String::from_utf8_lossy(&h.data[&old_id]), old);
+    assert_eq!(
+        String::from_utf8_lossy(&h.data[&id_of("second header")]),
+        new
+    );
+    assert_eq!(h.closed_with(&old_id), Some(CloseReason::Truncated));
+}
