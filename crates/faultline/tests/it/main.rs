@@ -3,6 +3,7 @@
 mod analyze;
 mod collector;
 mod config;
+mod deploy;
 mod offline;
 mod parse;
 mod report;

@@ -18,14 +18,14 @@ use std::time::{Duration, Instant};
 const TOKEN: &str = "ship-test-token-0123456789";
 
 /// A shipper child process, killed when dropped.
-struct Shipper {
+pub(super) struct Shipper {
     child: Child,
     log: PathBuf,
 }
 
 impl Shipper {
     /// `faultline ship ARGS` with JSON logs into `log`.
-    fn start(log: &Path, args: &[&str]) -> Shipper {
+    pub(super) fn start(log: &Path, args: &[&str]) -> Shipper {
         Shipper::spawn(log, args, Stdio::null())
     }
 
@@ -53,12 +53,12 @@ impl Shipper {
         }
     }
 
-    fn logs(&self) -> String {
+    pub(super) fn logs(&self) -> String {
         fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// The first JSON log line whose message starts with `message`.
-    fn wait_for_log(&mut self, message: &str) -> Value {
+    pub(super) fn wait_for_log(&mut self, message: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             let file = File::open(&self.log).expect("log file");
@@ -84,7 +84,7 @@ impl Shipper {
         let _ = self.child.wait();
     }
 
-    fn sigterm(&mut self) -> ExitStatus {
+    pub(super) fn sigterm(&mut self) -> ExitStatus {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status();
         assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
