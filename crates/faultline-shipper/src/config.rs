@@ -98,6 +98,7 @@ pub struct RawTail {
     pub close_deleted_after_ms: Option<u64>,
     pub close_inactive_after_ms: Option<u64>,
     pub max_open_files: Option<usize>,
+    pub notify: Option<bool>,
 }
 
 /// `[metrics]`.
@@ -268,6 +269,7 @@ impl RawConfig {
                 "tail.max_open_files",
                 t.max_open_files.unwrap_or(d.max_open_files),
             )?,
+            notify: t.notify.unwrap_or(d.notify),
         })
     }
 }

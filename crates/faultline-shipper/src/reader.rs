@@ -31,6 +31,12 @@ use tokio::sync::mpsc::UnboundedSender;
 const SAVE_EVERY: Duration = Duration::from_secs(1);
 /// The longest the loop sleeps without looking at acks and timers.
 const TICK: Duration = Duration::from_millis(100);
+/// After a read that caught up with the files, the pause before the next
+/// one. An application writing line by line fires a change notification per
+/// write; reading on each would cost a wakeup, a parse call and a checkpoint
+/// step per line. Batches go out once a second anyway, so gathering a
+/// moment's writes into one read costs no latency anyone sees.
+const CAUGHT_UP_PAUSE: Duration = Duration::from_millis(50);
 
 /// One input being parsed.
 struct Input {
@@ -145,10 +151,12 @@ impl Reader {
             };
             read += self.read_stdin(stdin_wait);
             self.tick(tailer.as_ref());
-            if read == 0
-                && let Some(tailer) = tailer.as_mut()
-            {
-                tailer.wait(self.idle_wait());
+            if let Some(tailer) = tailer.as_mut() {
+                if read == 0 {
+                    tailer.wait(self.idle_wait());
+                } else if read < self.budget {
+                    std::thread::sleep(CAUGHT_UP_PAUSE.min(self.idle_wait()));
+                }
             }
         }
         self.shutdown();

@@ -41,6 +41,11 @@ pub struct TailConfig {
     /// At most this many files open at once (default 1024); the rest wait
     /// their turn (fairly).
     pub max_open_files: usize,
+    /// Wake on file-system notifications (notify: inotify, FSEvents...) as
+    /// well as on the poll interval (default true). Off, every change is
+    /// seen at the next poll: up to `poll_interval_ms` later, but without a
+    /// wakeup per write of an application that logs line by line.
+    pub notify: bool,
 }
 
 impl Default for TailConfig {
@@ -52,6 +57,7 @@ impl Default for TailConfig {
             close_deleted_after_ms: 5_000,
             close_inactive_after_ms: 30_000,
             max_open_files: 1024,
+            notify: true,
         }
     }
 }

@@ -153,11 +153,16 @@ impl Tailer {
         }
         let sources = Sources::new(&config.sources)?;
         let buf = vec![0; config.read_chunk_bytes];
+        let watch = if config.notify {
+            Watch::new()
+        } else {
+            Watch::polling()
+        };
         Ok(Tailer {
             config,
             sources,
             checkpoints,
-            watch: Watch::new(),
+            watch,
             files: Vec::new(),
             ids: HashMap::new(),
             scanned_once: false,

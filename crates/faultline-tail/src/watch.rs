@@ -36,6 +36,16 @@ impl Watch {
         }
     }
 
+    /// No notifications: changes are seen at the poll interval.
+    pub(crate) fn polling() -> Watch {
+        let (_, events) = channel();
+        Watch {
+            watcher: None,
+            events,
+            watched: Vec::new(),
+        }
+    }
+
     /// Starts watching the roots that exist and are not watched yet.
     pub(crate) fn watch<'a>(&mut self, roots: impl Iterator<Item = &'a Path>) {
         let Some(watcher) = self.watcher.as_mut() else {

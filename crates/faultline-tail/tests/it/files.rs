@@ -108,3 +108,32 @@ fn ten_thousand_files_are_discovered_and_read() {
         stats.files_open
     );
 }
+
+#[test]
+fn with_notifications_off_polling_alone_finds_and_reads_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let include = vec![format!("{}/*.log", dir.path().display())];
+    let mut config = crate::harness::config(&include, StartAt::Beginning);
+    config.notify = false;
+    let checkpoints = faultline_tail::Checkpoints::load(&dir.path().join("state")).unwrap();
+    let mut tailer = faultline_tail::Tailer::new(config, checkpoints).unwrap();
+    let path = dir.path().join("app.log");
+    let mut got = Vec::new();
+    let read = |tailer: &mut faultline_tail::Tailer, got: &mut Vec<u8>| {
+        for _ in 0..200 {
+            tailer
+                .read(1 << 20, &mut |n| {
+                    if let faultline_tail::Notice::Data { bytes, .. } = n {
+                        got.extend_from_slice(bytes);
+                    }
+                })
+                .unwrap();
+            tailer.wait(std::time::Duration::from_millis(2));
+        }
+    };
+    std::fs::write(&path, "first\n").unwrap();
+    read(&mut tailer, &mut got);
+    append(&path, b"second\n");
+    read(&mut tailer, &mut got);
+    assert_eq!(String::from_utf8_lossy(&got), "first\nsecond\n");
+}

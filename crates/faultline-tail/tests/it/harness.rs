@@ -37,6 +37,7 @@ pub fn config(include: &[String], start_at: StartAt) -> TailConfig {
         close_deleted_after_ms: 20,
         close_inactive_after_ms: 50,
         max_open_files: 64,
+        notify: true,
     }
 }
 
