@@ -4,5 +4,5 @@ pub mod analyze;
 pub mod collect;
 pub mod parse;
 pub mod query;
-pub mod ship;
 pub mod report;
+pub mod ship;
