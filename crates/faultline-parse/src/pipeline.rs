@@ -79,6 +79,22 @@ impl Parser {
         &self.registry
     }
 
+    /// The options this parser was built with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The format a session would read an input in whose first lines are
+    /// `lines`: the forced format, else the one sniffed from the lines that
+    /// are records (trace lines skipped), as [`Session`] does after
+    /// [`SNIFF_LINES`] non-blank lines or at its first flush.
+    pub fn sniff_format(&self, lines: &[&str]) -> Arc<dyn LineFormat> {
+        match &self.forced {
+            Some(format) => format.clone(),
+            None => self.registry.sniff(record_lines(lines)),
+        }
+    }
+
     /// A session for one input; `path` is stamped on its events' `source`.
     pub fn session(&self, path: Option<&str>) -> Session {
         Session {
@@ -235,8 +251,7 @@ impl Session {
 
 /// The held lines that are records, not parts of a stack trace: sniffing
 /// counts only these, so a file full of traces is still known by its headers.
-fn record_lines(held: &[(String, LineMeta)]) -> Vec<&str> {
-    let lines: Vec<&str> = held.iter().map(|(t, _)| t.as_str()).collect();
+fn record_lines<'a>(lines: &[&'a str]) -> Vec<&'a str> {
     let mut records = Vec::with_capacity(lines.len());
     let mut i = 0;
     while i < lines.len() {
@@ -299,10 +314,8 @@ fn start(
         return;
     };
     let held = std::mem::take(held);
-    let format = match &parser.forced {
-        Some(format) => format.clone(),
-        None => parser.registry.sniff(record_lines(&held)),
-    };
+    let lines: Vec<&str> = held.iter().map(|(t, _)| t.as_str()).collect();
+    let format = parser.sniff_format(&lines);
     let options = &parser.options;
     let mut assembler = Assembler::new(
         format,
@@ -337,6 +350,32 @@ mod tests {
             .iter()
             .map(|e| e.source.as_ref().unwrap().offset)
             .collect()
+    }
+
+    #[test]
+    fn sniff_format_skips_trace_lines_and_honours_a_forced_format() {
+        let header = "2026-11-26 07:00:00,123 ERROR [main] com.shop.Cart - checkout failed";
+        let trace = [
+            "java.lang.IllegalStateException: empty cart",
+            "\tat com.shop.Cart.checkout(Cart.java:42)",
+            "\tat com.shop.Main.main(Main.java:7)",
+        ];
+        let mut lines = vec![header];
+        for _ in 0..4 {
+            lines.extend(trace);
+        }
+        let sniffed = parser().sniff_format(&lines);
+        let session_format = parser()
+            .parse_bytes(lines.join("\n").as_bytes(), None)
+            .format;
+        assert_eq!(sniffed.name(), session_format);
+        assert_ne!(sniffed.name(), "plain");
+        let options = Options {
+            format: Some("json".into()),
+            ..Options::default()
+        };
+        let forced = Parser::new(Registry::builtin(), options).unwrap();
+        assert_eq!(forced.sniff_format(&lines).name(), "json");
     }
 
     #[test]
