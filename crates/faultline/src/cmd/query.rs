@@ -14,8 +14,12 @@ use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
+/// Reading a data folder keeps every day it holds: retention is the
+/// collector's to apply, with its own configuration.
+const KEEP_DAYS: u32 = 36_500;
+
 /// Where queries go.
-enum Backend {
+pub(crate) enum Backend {
     Http {
         client: reqwest::blocking::Client,
         base: String,
@@ -25,11 +29,11 @@ enum Backend {
 }
 
 impl Backend {
-    fn new(source: &QuerySource) -> anyhow::Result<Backend> {
+    pub(crate) fn new(source: &QuerySource) -> anyhow::Result<Backend> {
         match (&source.collector, &source.data) {
             (Some(url), None) => {
                 let client = reqwest::blocking::Client::builder()
-                    .timeout(Duration::from_secs(60))
+                    .timeout(Duration::from_secs(120))
                     .build()
                     .context("building the HTTP client")?;
                 let token = source
@@ -43,7 +47,11 @@ impl Backend {
                 })
             }
             (None, Some(dir)) => {
-                let store = Store::open(dir, StoreConfig::default())
+                let config = StoreConfig {
+                    retention_days: KEEP_DAYS,
+                    ..StoreConfig::default()
+                };
+                let store = Store::open(dir, config)
                     .with_context(|| format!("--data {}", dir.display()))?;
                 Ok(Backend::Local(Box::new(store)))
             }
@@ -52,6 +60,33 @@ impl Backend {
     }
 
     fn get<T: DeserializeOwned>(&self, path: &str, params: &impl Serialize) -> anyhow::Result<T> {
+        let url = self.url(path);
+        self.request(path, params)?
+            .json()
+            .with_context(|| format!("{url}: not the expected JSON"))
+    }
+
+    /// The body of a collector's answer, as text (a rendered report).
+    pub(crate) fn get_text(&self, path: &str, params: &impl Serialize) -> anyhow::Result<String> {
+        let url = self.url(path);
+        self.request(path, params)?
+            .text()
+            .with_context(|| format!("{url}: reading the answer"))
+    }
+
+    fn url(&self, path: &str) -> String {
+        match self {
+            Backend::Http { base, .. } => format!("{base}{path}"),
+            Backend::Local(_) => path.to_string(),
+        }
+    }
+
+    /// A successful answer of the collector, or its error message.
+    fn request(
+        &self,
+        path: &str,
+        params: &impl Serialize,
+    ) -> anyhow::Result<reqwest::blocking::Response> {
         let Backend::Http {
             client,
             base,
@@ -72,9 +107,7 @@ impl Backend {
             let message = body["error"].as_str().unwrap_or("no details");
             bail!("{url}: {status}: {message}");
         }
-        response
-            .json()
-            .with_context(|| format!("{url}: not the expected JSON"))
+        Ok(response)
     }
 }
 
