@@ -8,6 +8,10 @@
 //! Decoding never fails because of one bad line: each malformed line is
 //! reported with its 1-based line number and its neighbours are kept.
 //!
+//! A shipper may instead send raw log bytes for the collector to parse: see
+//! [`encode_segments`] and [`decode_segments`] (media type
+//! [`SEGMENTS_CONTENT_TYPE`]).
+//!
 //! ```
 //! use faultline_event::{wire, Event};
 //!
@@ -25,6 +29,14 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
+
+#[path = "segments.rs"]
+mod segments;
+
+pub use segments::{
+    SEGMENTS_CONTENT_TYPE, SEGMENTS_VERSION, Segment, SegmentHeader, decode_segments,
+    encode_segments,
+};
 
 /// The wire version this build writes and reads.
 pub const WIRE_VERSION: u32 = 1;
@@ -92,6 +104,18 @@ pub enum WireError {
     Version(u32),
     #[error("could not encode event: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("unsupported segments version {0} (this build reads version {SEGMENTS_VERSION})")]
+    SegmentsVersion(u32),
+    #[error("malformed segments body: {0}")]
+    BadSegments(String),
+    #[error("segment {index}: the header line is not valid JSON: {message}")]
+    SegmentHeader { index: usize, message: String },
+    #[error("segment {index}: len {len} runs past the end of the body ({remaining} bytes left)")]
+    SegmentTruncated {
+        index: usize,
+        len: usize,
+        remaining: usize,
+    },
 }
 
 /// Serialises a batch as NDJSON with its header, gzip-compressed if asked.
