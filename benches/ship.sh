@@ -8,7 +8,9 @@
 #    errors carry one; multiline joining on) in 8 files, read from the start
 #    by `faultline ship` and sent as gzip NDJSON batches to a sink that
 #    acknowledges at once (benches/examples/sink.rs), so the shipper is
-#    measured, not a collector. Then rsyslog (`imfile` with `startmsg.regex`
+#    measured, not a collector; once with the shipper parsing (events on
+#    the wire, the default) and once with `--parse-at collector` (raw
+#    segments cut at record boundaries; the collector parses). Then rsyslog (`imfile` with `startmsg.regex`
 #    for the same multiline joining, `omfwd` over TCP to the same sink) over
 #    the same files. Reported: MiB/s (wall clock to the last byte received),
 #    CPU seconds per GiB (from /proc/PID/stat), peak RSS (VmHWM).
@@ -109,15 +111,28 @@ EOF
 }
 
 echo "== 1. throughput: $((raw_bytes >> 20)) MiB, 8 files, multiline on"
+modes=(shipper)
+ship_lines=()
+mode_args() { :; }
+if "$bin" ship --help | grep -q -- --parse-at; then
+	modes+=(collector)
+	mode_args() { echo "--parse-at $1"; }
+fi
+for mode in "${modes[@]}"; do
+	start_sink
+	mkdir -p "$work/state-$mode"
+	t0="$(date +%s.%N)"
+	# shellcheck disable=SC2046
+	ship "$work/state-$mode" "$corpus/*.log" $(mode_args "$mode")
+	secs="$(wait_quiet body_bytes "$t0")"
+	line="$(report "faultline ship (parse at $mode)" "$secs" "$(cpu_seconds "$ship_pid")" "$(peak_rss_mib "$ship_pid")" "$raw_bytes")"
+	echo "$line"
+	echo "   sink: $(curl -sf "http://$http/count")"
+	ship_lines+=("$line")
+	stop "$ship_pid"
+	stop "$sink_pid"
+done
 start_sink
-mkdir -p "$work/state"
-t0="$(date +%s.%N)"
-ship "$work/state" "$corpus/*.log"
-secs="$(wait_quiet body_bytes "$t0")"
-ship_line="$(report "faultline ship" "$secs" "$(cpu_seconds "$ship_pid")" "$(peak_rss_mib "$ship_pid")" "$raw_bytes")"
-echo "$ship_line"
-echo "   sink: $(curl -sf "http://$http/count")"
-stop "$ship_pid"
 
 if command -v rsyslogd >/dev/null; then
 	mkdir -p "$work/rsyslog"
@@ -136,21 +151,23 @@ EOF
 	echo "$rs_line"
 	echo "   sink: $(curl -sf "http://$http/count")"
 	stop "$rs_pid"
-	python3 - "$ship_line" "$rs_line" <<'EOF'
+	python3 - "$rs_line" "${ship_lines[@]}" <<'EOF'
 import sys
-ours, theirs = (float(l.split()[2]) for l in sys.argv[1:])
-print(f"   ratio faultline / rsyslog: {ours / theirs:.2f}x")
+rate = lambda l: float(l.split("MiB/s")[0].split()[-1])
+theirs = rate(sys.argv[1])
+for line in sys.argv[2:]:
+    print(f"   ratio {line.split('  ')[0].strip()} / rsyslog: {rate(line) / theirs:.2f}x")
 EOF
 fi
 stop "$sink_pid"
 
-rate_run() { # name files bytes_per_sec seconds [sink args]
+rate_run() { # name files bytes_per_sec seconds [ship args]
 	local name="$1" files="$2" rate="$3" seconds="$4"
 	shift 4
-	start_sink "$@"
+	start_sink --decode
 	local dir="$work/$name"
 	mkdir -p "$dir/logs" "$dir/state"
-	ship "$dir/state" "$dir/logs/*.log"
+	ship "$dir/state" "$dir/logs/*.log" "$@"
 	sleep 1
 	local cpu0
 	cpu0="$(cpu_seconds "$ship_pid")"
@@ -165,10 +182,18 @@ rate_run() { # name files bytes_per_sec seconds [sink args]
 	stop "$sink_pid"
 }
 
-echo "== 2. memory: 10 MiB/s over 100 files for 30 s"
-rate_run rss 100 $((10 << 20)) 30
-
-echo "== 3. CPU: 1 MB/s over 10 files for 60 s"
-rate_run cpu 10 1000000 60 --decode
-want="$("$bin" parse "$rate_dir"/logs/*.log 2>/dev/null | wc -l)"
-echo "   events by faultline parse over the same files: $want"
+for mode in "${modes[@]}"; do
+	for notify in true false; do
+		printf '[tail]\nnotify = %s\n' "$notify" >"$work/tail-$notify.toml"
+		echo "== 2. memory: 10 MiB/s over 100 files for 30 s (parse at $mode, notify $notify)"
+		# shellcheck disable=SC2046
+		rate_run "rss-$mode-$notify" 100 $((10 << 20)) 30 --config "$work/tail-$notify.toml" $(mode_args "$mode")
+		echo "== 3. CPU: 1 MB/s over 10 files for 60 s (parse at $mode, notify $notify)"
+		# shellcheck disable=SC2046
+		rate_run "cpu-$mode-$notify" 10 1000000 60 --config "$work/tail-$notify.toml" $(mode_args "$mode")
+		if [[ "$mode" == shipper ]]; then
+			want="$("$bin" parse "$rate_dir"/logs/*.log 2>/dev/null | wc -l)"
+			echo "   events by faultline parse over the same files: $want (the sink's count above must match)"
+		fi
+	done
+done

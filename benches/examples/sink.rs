@@ -8,7 +8,8 @@
 //!
 //! - `POST /api/v1/ingest` (HTTP_ADDR): counts requests and body bytes; with
 //!   `--decode` it also gunzips the body and counts event lines (the batch
-//!   header excluded), to check a run delivered everything.
+//!   header excluded; for a segments body, raw log lines), to check a run
+//!   delivered everything.
 //! - `GET /count`: `{"requests","body_bytes","events","tcp_bytes","tcp_lines"}`.
 //! - TCP_ADDR: what rsyslog's `omfwd` sends; bytes and lines are counted and
 //!   dropped.
@@ -86,9 +87,31 @@ fn count_events(headers: &HeaderMap, body: &[u8]) -> u64 {
     } else {
         text.extend_from_slice(body);
     }
+    if text.starts_with(b"{\"faultline_segments\"") {
+        return segment_lines(&text);
+    }
     text.split(|&b| b == b'\n')
         .filter(|l| !l.is_empty() && !l.starts_with(b"{\"faultline_batch\""))
         .count() as u64
+}
+
+/// Raw log lines in a segments body (the collector parses them into events).
+fn segment_lines(body: &[u8]) -> u64 {
+    let mut rest = match memchr::memchr(b'\n', body) {
+        Some(end) => &body[end + 1..],
+        None => return 0,
+    };
+    let mut lines = 0;
+    while let Some(end) = memchr::memchr(b'\n', rest) {
+        let len = serde_json::from_slice::<serde_json::Value>(&rest[..end])
+            .ok()
+            .and_then(|h| h["len"].as_u64())
+            .unwrap_or(0) as usize;
+        let raw = &rest[end + 1..(end + 1 + len).min(rest.len())];
+        lines += memchr::memchr_iter(b'\n', raw).count() as u64;
+        rest = &rest[end + 1 + raw.len()..];
+    }
+    lines
 }
 
 async fn count(State(counts): State<Arc<Counts>>) -> String {
