@@ -1,54 +1,61 @@
-//! Batching events by size and age: a batch is sealed when its estimated
-//! wire size reaches `max_bytes` or its first event is `max_wait` old.
+//! Batching events (or raw segments) by size and age: a batch is sealed
+//! when its estimated wire size reaches `max_bytes` or its first item is
+//! `max_wait` old. Batchers of one reader share one sequence of batch numbers.
 
 use faultline_event::Event;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A sealed batch, ready to encode and send.
 #[derive(Debug)]
-pub struct Sealed {
+pub struct Sealed<T = Event> {
     pub seq: u64,
-    pub events: Vec<Event>,
+    pub events: Vec<T>,
     /// It holds events of an input that cannot be read again (stdin): it is
     /// spooled to disk before it is sent.
     pub spool: bool,
 }
 
 #[derive(Debug)]
-struct Open {
+struct Open<T> {
     seq: u64,
-    events: Vec<Event>,
+    events: Vec<T>,
     bytes: usize,
     started: Instant,
     spool: bool,
 }
 
 #[derive(Debug)]
-pub struct Batcher {
+pub struct Batcher<T = Event> {
     max_bytes: usize,
     max_wait: Duration,
-    next_seq: u64,
-    open: Option<Open>,
+    next_seq: Arc<AtomicU64>,
+    open: Option<Open<T>>,
 }
 
-impl Batcher {
-    /// Sequence numbers start at `first_seq` (after any spooled batches).
-    pub fn new(max_bytes: usize, max_wait: Duration, first_seq: u64) -> Batcher {
+impl<T> Batcher<T> {
+    /// Sequence numbers come from `next_seq` (shared by the reader's batchers).
+    pub fn new(max_bytes: usize, max_wait: Duration, next_seq: Arc<AtomicU64>) -> Batcher<T> {
         Batcher {
             max_bytes,
             max_wait,
-            next_seq: first_seq,
+            next_seq,
             open: None,
         }
     }
 
-    /// Adds an event; returns the sequence number of the batch it went into,
-    /// and that batch if it is now full.
-    pub fn push(&mut self, event: Event, spool: bool, now: Instant) -> (u64, Option<Sealed>) {
-        let bytes = estimate(&event);
+    /// Adds an item of about `bytes` on the wire; returns the sequence number
+    /// of the batch it went into, and that batch if it is now full.
+    pub fn push(
+        &mut self,
+        event: T,
+        bytes: usize,
+        spool: bool,
+        now: Instant,
+    ) -> (u64, Option<Sealed<T>>) {
         let open = self.open.get_or_insert_with(|| {
-            let seq = self.next_seq;
-            self.next_seq += 1;
+            let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
             Open {
                 seq,
                 events: Vec::new(),
@@ -66,7 +73,7 @@ impl Batcher {
     }
 
     /// Seals the open batch if it is older than `max_wait`.
-    pub fn due(&mut self, now: Instant) -> Option<Sealed> {
+    pub fn due(&mut self, now: Instant) -> Option<Sealed<T>> {
         let open = self.open.as_ref()?;
         if now.duration_since(open.started) >= self.max_wait {
             return self.seal();
@@ -80,7 +87,7 @@ impl Batcher {
     }
 
     /// Seals the open batch, whatever its size.
-    pub fn seal(&mut self) -> Option<Sealed> {
+    pub fn seal(&mut self) -> Option<Sealed<T>> {
         let open = self.open.take()?;
         Some(Sealed {
             seq: open.seq,
@@ -120,17 +127,25 @@ mod tests {
     #[test]
     fn seals_by_size_and_numbers_batches_in_order() {
         let now = Instant::now();
-        let mut batcher = Batcher::new(2000, Duration::from_secs(1), 5);
-        let (seq, sealed) = batcher.push(event(500), false, now);
+        let seqs = Arc::new(AtomicU64::new(5));
+        let mut batcher = Batcher::new(2000, Duration::from_secs(1), seqs.clone());
+        let push = |b: &mut Batcher, e: Event, spool| {
+            let bytes = estimate(&e);
+            b.push(e, bytes, spool, now)
+        };
+        let (seq, sealed) = push(&mut batcher, event(500), false);
         assert_eq!((seq, sealed.is_none()), (5, true));
-        let (_, sealed) = batcher.push(event(500), false, now);
+        let (_, sealed) = push(&mut batcher, event(500), false);
         assert!(sealed.is_none());
-        let (seq, sealed) = batcher.push(event(1000), true, now);
+        let (seq, sealed) = push(&mut batcher, event(1000), true);
         let sealed = sealed.expect("over 2000 bytes");
         assert_eq!((seq, sealed.seq, sealed.events.len()), (5, 5, 3));
         assert!(sealed.spool);
-        let (seq, _) = batcher.push(event(1), false, now);
-        assert_eq!(seq, 6);
+        // Another batcher on the same sequence takes the next number.
+        let mut raw: Batcher<Vec<u8>> = Batcher::new(10, Duration::from_secs(1), seqs);
+        assert_eq!(raw.push(vec![0; 20], 20, false, now).0, 6);
+        let (seq, _) = push(&mut batcher, event(1), false);
+        assert_eq!(seq, 7);
         assert!(!batcher.seal().unwrap().spool);
         assert!(batcher.seal().is_none());
     }
@@ -138,10 +153,10 @@ mod tests {
     #[test]
     fn seals_by_age_of_the_first_event() {
         let start = Instant::now();
-        let mut batcher = Batcher::new(1 << 20, Duration::from_millis(1000), 0);
+        let mut batcher = Batcher::new(1 << 20, Duration::from_millis(1000), Arc::default());
         assert!(batcher.due(start).is_none() && batcher.deadline().is_none());
-        batcher.push(event(10), false, start);
-        batcher.push(event(10), false, start + Duration::from_millis(900));
+        batcher.push(event(10), 170, false, start);
+        batcher.push(event(10), 170, false, start + Duration::from_millis(900));
         assert_eq!(
             batcher.deadline(),
             Some(start + Duration::from_millis(1000))

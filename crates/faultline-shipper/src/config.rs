@@ -80,6 +80,11 @@ pub struct RawCollector {
     pub gzip: Option<bool>,
     pub max_in_flight: Option<usize>,
     pub request_timeout_ms: Option<u64>,
+    /// `shipper` (default): files are parsed here and events sent;
+    /// `collector`: files go as raw segments cut at event starts, and the
+    /// collector parses them (a fraction of the CPU here). Standard input is
+    /// always parsed here.
+    pub parse_at: Option<String>,
 }
 
 /// `[limits]`.
@@ -142,6 +147,16 @@ pub struct Source {
     pub service: Option<String>,
     pub start_at: StartAt,
     pub parser: Parser,
+    /// The multiline preset as named (`None`: auto), sent with raw segments.
+    pub multiline: Option<String>,
+}
+
+/// Where files are parsed into events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ParseAt {
+    #[default]
+    Shipper,
+    Collector,
 }
 
 /// Where and how batches go.
@@ -155,6 +170,7 @@ pub struct CollectorConfig {
     pub gzip: bool,
     pub max_in_flight: usize,
     pub request_timeout: Duration,
+    pub parse_at: ParseAt,
 }
 
 impl RawConfig {
@@ -238,6 +254,16 @@ impl RawConfig {
                 "collector.request_timeout_ms",
                 c.request_timeout_ms.unwrap_or(30_000),
             )?),
+            parse_at: match c.parse_at.as_deref() {
+                None | Some("shipper") => ParseAt::Shipper,
+                Some("collector") => ParseAt::Collector,
+                Some(other) => {
+                    return Err(ConfigError::new(
+                        "collector.parse_at",
+                        format!("{other:?} is not shipper or collector"),
+                    ));
+                }
+            },
         })
     }
 
@@ -325,6 +351,7 @@ fn validate_source(
         service: raw.service.clone().or(default_service.map(str::to_string)),
         start_at,
         parser,
+        multiline: raw.multiline.clone().filter(|m| m != "auto"),
     })
 }
 
@@ -406,6 +433,7 @@ mod tests {
         assert_eq!(config.collector.batch_max_wait, Duration::from_secs(1));
         assert!(config.collector.gzip && config.spool);
         assert_eq!(config.collector.max_in_flight, 4);
+        assert_eq!(config.collector.parse_at, ParseAt::Shipper);
         assert_eq!(config.sources.len(), 1);
         assert!(config.stdin.is_none());
         assert!(!config.host.is_empty());
@@ -445,6 +473,10 @@ mod tests {
                 "metrics.listen",
             ),
             (&format!("{MINIMAL}[limits]\nmax_line_byte = 3\n"), "config"),
+            (
+                &format!("{MINIMAL}parse_at = \"elsewhere\"\n"),
+                "collector.parse_at",
+            ),
         ];
         for (text, key) in cases {
             let err = validate(text).unwrap_err();
@@ -463,6 +495,14 @@ mod tests {
             config.metrics_listen,
             Some("127.0.0.1:9102".parse().unwrap())
         );
+    }
+
+    #[test]
+    fn parse_at_collector_keeps_the_preset_name() {
+        let text = MINIMAL.replace("include", "multiline = \"indented\"\ninclude");
+        let config = validate(&format!("{text}parse_at = \"collector\"\n")).unwrap();
+        assert_eq!(config.collector.parse_at, ParseAt::Collector);
+        assert_eq!(config.sources[0].multiline.as_deref(), Some("indented"));
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The ack → checkpoint rule: which offset of a file may be committed.
 //!
-//! A file's checkpoint is the smallest start offset among its events that
-//! were batched but not yet acknowledged, and the bytes its parse session
-//! still holds (`Session::held_from`); when there are none, the position read
-//! so far. Acknowledgements may come back in any order: a batch acknowledged
+//! A file's checkpoint is the smallest start offset among its events (or,
+//! with `parse_at = "collector"`, its raw segments) that were batched but not
+//! yet acknowledged, and the bytes its parse session (or segment buffer)
+//! still holds (`Session::held_from`, `RawFile::floor`); when there are none,
+//! the position read so far. Acknowledgements may come back in any order: a batch acknowledged
 //! early never moves a checkpoint past an event of a batch still in flight.
 //! Commits only ever grow.
 
@@ -191,6 +192,24 @@ mod tests {
         assert_eq!((b.path.as_str(), b.offset), ("/b.log", 50));
         assert!(!ledger.files.contains_key("a"));
         assert_eq!(offsets(&ledger.ack(2)), vec![60]);
+    }
+
+    #[test]
+    fn segments_commit_their_starts_and_the_buffer_holds_the_rest() {
+        let mut ledger = Ledger::default();
+        ledger.open("f", "/f.log", 1000);
+        // Segments [1000, 1400) and [1400, 2000) in batch 1, [2000, 2600)
+        // in batch 2; bytes from 2600 on are still buffered.
+        for (seq, start) in [(1, 1000), (1, 1400), (2, 2000)] {
+            ledger.track(seq, "f", start);
+        }
+        assert_eq!(ledger.advance("f", 2600), None);
+        assert!(ledger.ack(2).is_empty(), "batch 1 still holds 1000");
+        assert_eq!(offsets(&ledger.ack(1)), vec![2600]);
+        // A segment cut later from the buffer: the checkpoint waits for it.
+        ledger.track(3, "f", 2600);
+        assert_eq!(ledger.advance("f", 3100), None);
+        assert_eq!(offsets(&ledger.ack(3)), vec![3100]);
     }
 
     #[test]

@@ -11,7 +11,10 @@
 //! - a file's checkpoint moves only once the collector acknowledged every
 //!   event before it (`ledger`), so a crash re-reads and never skips, and the
 //!   collector drops the resent events by their `(file_id, offset)`;
-//! - standard input, which cannot be read again, is spooled to disk first.
+//! - standard input, which cannot be read again, is spooled to disk first;
+//! - with `[collector] parse_at = "collector"` files are not parsed here:
+//!   their raw bytes go as segments cut where an event starts (`segment`),
+//!   and the collector parses them into the same events at the same offsets.
 //!
 //! ```no_run
 //! use faultline_shipper::RawConfig;
@@ -40,6 +43,7 @@ mod error;
 mod ledger;
 mod metrics;
 mod reader;
+mod segment;
 mod sender;
 mod spool;
 mod stdin;

@@ -26,6 +26,8 @@ pub struct Metrics {
     pub bytes_read: AtomicU64,
     pub events_sent: AtomicU64,
     pub batches_sent: AtomicU64,
+    /// Raw segments the collector acknowledged (`parse_at = "collector"`).
+    pub segments_sent: AtomicU64,
     pub retries: AtomicU64,
     pub truncated_lines: AtomicU64,
     /// Lines lost to an event's cap, and lines the collector rejected.
@@ -44,6 +46,10 @@ const COUNTERS: &[(&str, &str)] = &[
     ("bytes_read_total", "Bytes read from inputs."),
     ("events_sent_total", "Events the collector acknowledged."),
     ("batches_sent_total", "Batches the collector acknowledged."),
+    (
+        "segments_sent_total",
+        "Raw segments the collector acknowledged (parse_at = collector).",
+    ),
     ("retries_total", "Batch sends retried after a failure."),
     ("truncated_lines_total", "Lines cut at max_line_bytes."),
     (
@@ -72,6 +78,7 @@ impl Metrics {
             "bytes_read_total" => &self.bytes_read,
             "events_sent_total" => &self.events_sent,
             "batches_sent_total" => &self.batches_sent,
+            "segments_sent_total" => &self.segments_sent,
             "retries_total" => &self.retries,
             "truncated_lines_total" => &self.truncated_lines,
             "dropped_lines_total" => &self.dropped_lines,

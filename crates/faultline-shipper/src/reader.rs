@@ -8,13 +8,18 @@
 //! full this thread reads nothing and waits for acks (the files are the
 //! buffer). Each ack lets the [`Ledger`] move checkpoints, saved about once
 //! a second and at shutdown.
+//!
+//! With `parse_at = "collector"` files are not parsed here: their bytes go as
+//! raw segments (see `raw`); standard input keeps the event path.
 
-use crate::batch::{Batcher, Sealed};
-use crate::config::{STDIN, ShipperConfig, Source};
+use crate::batch::{Batcher, Sealed, estimate};
+use crate::config::{ParseAt, STDIN, ShipperConfig, Source};
 use crate::ledger::{Commit, Ledger};
 use crate::metrics::{FileLag, Metrics};
+use crate::segment::RawFile;
 use crate::sender::{Outgoing, Payload};
 use crate::spool::Spool;
+use faultline_event::wire::Segment;
 use faultline_event::{Event, wire};
 use faultline_parse::Session;
 use faultline_parse::multiline::Stats;
@@ -22,10 +27,12 @@ use faultline_tail::{Checkpoints, Notice, Tailer};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
+
+mod raw;
 
 /// How often checkpoints are saved (when they moved) and gauges refreshed.
 const SAVE_EVERY: Duration = Duration::from_secs(1);
@@ -68,6 +75,11 @@ pub struct Reader {
     stdin: Option<(Receiver<Vec<u8>>, Input)>,
     files: HashMap<String, Input>,
     batcher: Batcher,
+    /// Files sent raw (`parse_at = "collector"`), by id.
+    raw: HashMap<String, RawFile>,
+    segments: Batcher<Segment>,
+    parse_at: ParseAt,
+    batch_max_wait: Duration,
     ledger: Ledger,
     wiring: Wiring,
     in_flight: usize,
@@ -90,16 +102,22 @@ impl Reader {
             Some(spool) => spool.pending()?,
             None => Vec::new(),
         };
+        let seqs = Arc::new(AtomicU64::new(pending.len() as u64));
+        let collector = &config.collector;
         let mut reader = Reader {
             sources: config.sources.clone(),
             stdin_source: config.stdin.clone(),
             stdin: None,
             files: HashMap::new(),
             batcher: Batcher::new(
-                config.collector.batch_max_bytes,
-                config.collector.batch_max_wait,
-                pending.len() as u64,
+                collector.batch_max_bytes,
+                collector.batch_max_wait,
+                seqs.clone(),
             ),
+            raw: HashMap::new(),
+            segments: Batcher::new(collector.batch_max_bytes, collector.batch_max_wait, seqs),
+            parse_at: collector.parse_at,
+            batch_max_wait: collector.batch_max_wait,
             ledger: Ledger::default(),
             in_flight: 0,
             max_in_flight: config.collector.max_in_flight,
@@ -179,7 +197,10 @@ impl Reader {
                 path,
                 offset,
                 bytes,
-            } => self.on_data(source, file_id, path, offset, bytes),
+            } => match self.parse_at {
+                ParseAt::Shipper => self.on_data(source, file_id, path, offset, bytes),
+                ParseAt::Collector => self.on_raw_data(source, file_id, path, offset, bytes),
+            },
             Notice::Closed {
                 file_id,
                 path,
@@ -187,6 +208,7 @@ impl Reader {
             } => {
                 tracing::debug!(path = %path.display(), file_id, ?reason, "file closed");
                 self.on_closed(file_id);
+                self.on_raw_closed(file_id);
             }
         }
     }
@@ -251,7 +273,8 @@ impl Reader {
         for mut event in std::mem::take(&mut self.scratch) {
             stamp(&mut event, &self.host, service.as_deref());
             let offset = event.source.as_ref().map_or(0, |s| s.offset);
-            let (seq, sealed) = self.batcher.push(event, file_id.is_none(), now);
+            let bytes = estimate(&event);
+            let (seq, sealed) = self.batcher.push(event, bytes, file_id.is_none(), now);
             if let Some(id) = file_id {
                 self.ledger.track(seq, id, offset);
             }
@@ -271,11 +294,16 @@ impl Reader {
         let now = Instant::now();
         // While the window is full nothing is read: a quiet session is then
         // waiting for us, not for its writer.
-        if self.in_flight < self.max_in_flight {
+        let open = self.in_flight < self.max_in_flight;
+        if open {
             self.flush_idle(now, tailer);
         }
+        self.tick_raw(now, tailer, open);
         if let Some(sealed) = self.batcher.due(now) {
             self.dispatch(sealed);
+        }
+        if let Some(sealed) = self.segments.due(now) {
+            self.dispatch_segments(sealed);
         }
         if now.duration_since(self.last_save) >= SAVE_EVERY {
             self.last_save = now;
@@ -298,13 +326,7 @@ impl Reader {
             .map(|(id, _)| id.clone())
             .collect();
         if let (false, Some(tailer)) = (idle.is_empty(), tailer) {
-            let behind: HashSet<String> = tailer
-                .stats()
-                .files
-                .into_iter()
-                .filter(|f| f.read_offset < f.size)
-                .map(|f| f.file_id)
-                .collect();
+            let behind = behind(tailer);
             idle.retain(|id| !behind.contains(id));
         }
         for id in idle {
@@ -332,7 +354,9 @@ impl Reader {
             .values()
             .chain(self.stdin.as_ref().map(|(_, i)| i))
             .filter_map(|input| input.flush_at())
-            .chain(self.batcher.deadline());
+            .chain(self.batcher.deadline())
+            .chain(self.segments.deadline())
+            .chain(self.raw_deadlines());
         flushes
             .map(|at| at.saturating_duration_since(now))
             .fold(TICK, Duration::min)
@@ -509,6 +533,7 @@ impl Reader {
         for id in closed {
             self.close_file(&id);
         }
+        self.shutdown_raw();
         if let Some(sealed) = self.batcher.seal() {
             self.dispatch(sealed);
         }
@@ -594,6 +619,17 @@ impl Input {
         );
         self.counted = now;
     }
+}
+
+/// The ids of files the tailer has not read to their end.
+fn behind(tailer: &Tailer) -> HashSet<String> {
+    tailer
+        .stats()
+        .files
+        .into_iter()
+        .filter(|f| f.read_offset < f.size)
+        .map(|f| f.file_id)
+        .collect()
 }
 
 /// Fills `host` and `service` where the line did not say.

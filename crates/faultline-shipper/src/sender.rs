@@ -47,6 +47,11 @@ pub enum Payload {
         batch_id: String,
         events: Vec<Event>,
     },
+    /// Raw segments for the collector to parse (`parse_at = "collector"`).
+    Segments {
+        batch_id: String,
+        segments: Vec<wire::Segment>,
+    },
     /// A body already encoded (spooled).
     Body(Vec<u8>),
 }
@@ -116,6 +121,11 @@ impl Sender {
 
     async fn deliver(self, batch: Outgoing) {
         let seq = batch.seq;
+        let raw = matches!(batch.payload, Payload::Segments { .. });
+        let content_type = match raw {
+            true => wire::SEGMENTS_CONTENT_TYPE,
+            false => wire::CONTENT_TYPE,
+        };
         let body = match self.body(batch.payload).await {
             Ok(body) => body,
             Err(err) => {
@@ -128,7 +138,7 @@ impl Sender {
         let mut backoff = Backoff::default();
         let mut client_errors = 0;
         loop {
-            let delay = match self.post(&body, batch.events).await {
+            let delay = match self.post(&body, content_type, (batch.events, raw)).await {
                 Outcome::Done => break,
                 Outcome::Retry {
                     reason,
@@ -195,14 +205,24 @@ impl Sender {
                 .map_err(|e| e.to_string())?
                 .map_err(|e| e.to_string())
             }
+            Payload::Segments { batch_id, segments } => {
+                let gzip = self.config.gzip;
+                tokio::task::spawn_blocking(move || {
+                    wire::encode_segments(&batch_id, &segments, gzip)
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())
+            }
         }
     }
 
-    async fn post(&self, body: &[u8], events: u64) -> Outcome {
+    /// Posts a body of `units` events, or raw segments when `raw`.
+    async fn post(&self, body: &[u8], content_type: &str, units: (u64, bool)) -> Outcome {
         let mut request = self
             .client
             .post(&self.config.ingest_url)
-            .header(CONTENT_TYPE, wire::CONTENT_TYPE)
+            .header(CONTENT_TYPE, content_type)
             .body(body.to_vec());
         if wire::is_gzip(body) {
             request = request.header(CONTENT_ENCODING, "gzip");
@@ -217,7 +237,7 @@ impl Sender {
         let status = response.status();
         let after = retry_after(&response);
         let answer: IngestAnswer = response.json().await.unwrap_or_default();
-        self.judge(status, answer, after, events)
+        self.judge(status, answer, after, units)
     }
 
     fn judge(
@@ -225,12 +245,12 @@ impl Sender {
         status: StatusCode,
         answer: IngestAnswer,
         after: Option<Duration>,
-        events: u64,
+        (units, raw): (u64, bool),
     ) -> Outcome {
         let reason = || format!("{status}: {}", answer.error.clone().unwrap_or_default());
         match status.as_u16() {
             200..=299 => {
-                self.stored(&answer, events);
+                self.stored(&answer, units, raw);
                 Outcome::Done
             }
             400 if !answer.rejected.is_empty() => {
@@ -239,11 +259,16 @@ impl Sender {
                     rejected = answer.rejected.len(),
                     first_line = first.line,
                     first_error = %first.error,
-                    "the collector rejected lines of a batch; the others were stored"
+                    segments = raw,
+                    "the collector rejected lines (or segments, by index) of a batch; the others were stored"
                 );
                 Metrics::add(&self.metrics.rejected_lines, answer.rejected.len() as u64);
                 Metrics::add(&self.metrics.dropped_lines, answer.rejected.len() as u64);
-                self.stored(&answer, answer.accepted + answer.duplicates);
+                let stored = match raw {
+                    true => units.saturating_sub(answer.rejected.len() as u64),
+                    false => answer.accepted + answer.duplicates,
+                };
+                self.stored(&answer, stored, raw);
                 Outcome::Done
             }
             401 | 403 | 404 => retry(reason(), true, None),
@@ -252,8 +277,18 @@ impl Sender {
         }
     }
 
-    fn stored(&self, answer: &IngestAnswer, events: u64) {
-        Metrics::add(&self.metrics.events_sent, events);
+    /// Counts a stored batch of `units` events, or of raw segments when
+    /// `raw` (their events are counted as the collector answered).
+    fn stored(&self, answer: &IngestAnswer, units: u64, raw: bool) {
+        if raw {
+            Metrics::add(&self.metrics.segments_sent, units);
+            Metrics::add(
+                &self.metrics.events_sent,
+                answer.accepted + answer.duplicates,
+            );
+        } else {
+            Metrics::add(&self.metrics.events_sent, units);
+        }
         Metrics::add(&self.metrics.duplicates, answer.duplicates);
         Metrics::add(&self.metrics.batches_sent, 1);
     }

@@ -119,6 +119,10 @@ pub struct ShipArgs {
     /// How lines join into events: auto, none, indented, timestamp, backslash.
     #[arg(long)]
     pub multiline: Option<String>,
+    /// Where files are parsed: `shipper` (default) or `collector` (files
+    /// go as raw segments cut at event starts; far less CPU here).
+    #[arg(long, value_name = "WHERE")]
+    pub parse_at: Option<String>,
     /// Where to start a file seen for the first time: beginning or end.
     #[arg(long, value_name = "WHERE")]
     pub start_at: Option<String>,

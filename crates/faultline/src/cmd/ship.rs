@@ -59,6 +59,7 @@ fn merge(args: &ShipArgs) -> anyhow::Result<RawConfig> {
     };
     set(&mut raw.collector.url, &args.collector);
     set(&mut raw.collector.token, &args.token);
+    set(&mut raw.collector.parse_at, &args.parse_at);
     set(&mut raw.service, &args.service);
     set(&mut raw.host, &args.host);
     set(&mut raw.metrics.listen, &args.metrics_listen);
