@@ -1,5 +1,7 @@
-//! `POST /api/v1/ingest`: a wire batch (NDJSON events, optionally gzip) or raw
-//! log text (`Content-Type: text/plain`), stored durably before the answer.
+//! `POST /api/v1/ingest`: a wire batch (NDJSON events, optionally gzip), raw
+//! log text (`Content-Type: text/plain`) or raw log segments
+//! (`Content-Type: application/x-faultline-segments`, see [`crate::segments`]),
+//! stored durably before the answer.
 //!
 //! The answer is `{"accepted": N, "duplicates": N, "rejected": [{"line", "error"}]}`:
 //! - 200: every line was stored (or was a duplicate of a stored one);
@@ -8,6 +10,10 @@
 //!   lines of the same batch were stored** and are counted in `accepted` and
 //!   `duplicates`: a client must not resend them as new events (resending the
 //!   whole batch is safe when its events carry keys);
+//! - for segments, 400 also names each rejected *segment* (an unknown format
+//!   or multiline preset) by its 0-based index in the body, in `line`; the
+//!   other segments' events were stored. A body whose framing is broken (a
+//!   bad header line, a `len` past the end) is refused whole;
 //! - 413: the body is larger than `max_body_bytes`, or inflates beyond
 //!   `max_decoded_bytes`; nothing was stored;
 //! - 401/403: see [`crate::auth`]; 503: the store is still opening; 500:
@@ -16,6 +22,7 @@
 use crate::error::ApiError;
 use crate::metrics::Rejection;
 use crate::pipeline::key_of;
+use crate::segments;
 use crate::server::SharedState;
 use axum::Json;
 use axum::body::Bytes;
@@ -24,6 +31,7 @@ use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use chrono::Datelike;
 use faultline_event::Event;
 use faultline_event::wire::{self, LineError, WireError};
 use serde::{Deserialize, Serialize};
@@ -86,12 +94,12 @@ pub async fn ingest(
         }
     })?;
     state.metrics.received(body.len());
-    let text = is_text(&headers)?;
+    let kind = body_kind(&headers)?;
     let gzip = declared_gzip(&headers)?;
     let started = Instant::now();
     let worker = state.clone();
     let (outcome, rejected) = tokio::task::spawn_blocking(move || {
-        let decoded = decode(&worker, &body, gzip, text, &params)?;
+        let decoded = decode(&worker, &body, gzip, kind, &params)?;
         let outcome = worker.pipeline.ingest(&store, decoded.events)?;
         Ok::<_, ApiError>((outcome, decoded.rejected))
     })
@@ -115,11 +123,16 @@ pub async fn ingest(
     if response.rejected.is_empty() {
         return Ok((StatusCode::OK, Json(response)).into_response());
     }
-    Err(partial(response))
+    Err(partial(response, kind))
 }
 
-/// A 400 that names the rejected lines and still reports what was stored.
-fn partial(response: IngestResponse) -> ApiError {
+/// A 400 that names the rejected lines (or segments) and still reports what
+/// was stored.
+fn partial(response: IngestResponse, kind: BodyKind) -> ApiError {
+    let unit = match kind {
+        BodyKind::Segments => "segment",
+        BodyKind::Batch | BodyKind::Text => "line",
+    };
     let lines: Vec<String> = response
         .rejected
         .iter()
@@ -132,7 +145,7 @@ fn partial(response: IngestResponse) -> ApiError {
         ""
     };
     let message = format!(
-        "{} line(s) rejected (line {}{more}); the other lines were stored",
+        "{} {unit}(s) rejected ({unit} {}{more}); the other {unit}s were stored",
         response.rejected.len(),
         lines.join(", ")
     );
@@ -140,26 +153,41 @@ fn partial(response: IngestResponse) -> ApiError {
     ApiError::BadRequest { message, detail }
 }
 
-/// `text/plain` bodies are raw log text; JSON-ish types are a wire batch.
-fn is_text(headers: &HeaderMap) -> Result<bool, ApiError> {
+/// What a body holds, by its content type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyKind {
+    /// NDJSON events (the default).
+    Batch,
+    /// Raw log text.
+    Text,
+    /// Raw log segments with their source positions.
+    Segments,
+}
+
+/// `text/plain` bodies are raw log text, [`wire::SEGMENTS_CONTENT_TYPE`] is
+/// raw segments; JSON-ish types are a wire batch.
+fn body_kind(headers: &HeaderMap) -> Result<BodyKind, ApiError> {
     let Some(value) = headers.get(CONTENT_TYPE) else {
-        return Ok(false);
+        return Ok(BodyKind::Batch);
     };
     let value = value.to_str().unwrap_or_default().to_ascii_lowercase();
     let media = value.split(';').next().unwrap_or_default().trim();
     match media {
-        "text/plain" => Ok(true),
+        "text/plain" => Ok(BodyKind::Text),
+        wire::SEGMENTS_CONTENT_TYPE => Ok(BodyKind::Segments),
         ""
         | "application/x-ndjson"
         | "application/ndjson"
         | "application/jsonl"
         | "application/json"
         | "application/octet-stream"
-        | "application/gzip" => Ok(false),
+        | "application/gzip" => Ok(BodyKind::Batch),
         // curl's default for --data: read as a batch, as intended.
-        "application/x-www-form-urlencoded" => Ok(false),
+        "application/x-www-form-urlencoded" => Ok(BodyKind::Batch),
         other => Err(ApiError::Unsupported(format!(
-            "content type {other:?}: send application/x-ndjson (events) or text/plain (raw log text)"
+            "content type {other:?}: send application/x-ndjson (events), text/plain (raw log text) \
+             or {} (raw log segments)",
+            wire::SEGMENTS_CONTENT_TYPE
         ))),
     }
 }
@@ -180,7 +208,7 @@ fn decode(
     state: &SharedState,
     body: &[u8],
     gzip: bool,
-    text: bool,
+    kind: BodyKind,
     params: &IngestParams,
 ) -> Result<Decoded, ApiError> {
     let limits = &state.config.limits;
@@ -196,10 +224,10 @@ fn decode(
     } else {
         body.to_vec()
     };
-    let mut decoded = if text {
-        decode_text(state, &plain, params)
-    } else {
-        decode_batch(state, plain)?
+    let mut decoded = match kind {
+        BodyKind::Text => decode_text(state, &plain, params),
+        BodyKind::Batch => decode_batch(state, plain)?,
+        BodyKind::Segments => decode_segments(state, &plain)?,
     };
     if let Some(service) = params.service.as_deref().filter(|s| !s.is_empty()) {
         for (_, event) in decoded.events.iter_mut() {
@@ -258,6 +286,26 @@ fn decode_batch(state: &SharedState, mut plain: Vec<u8>) -> Result<Decoded, ApiE
     rejected.extend(oversize);
     rejected.sort_by_key(|e| e.line);
     Ok(Decoded { events, rejected })
+}
+
+/// Raw segments: each parsed from its file position, keyed `file_id:offset`
+/// like the events a shipper would have sent (or `batch_id:n` when a segment
+/// names no file id).
+fn decode_segments(state: &SharedState, plain: &[u8]) -> Result<Decoded, ApiError> {
+    let limit = state.config.limits.max_decoded_bytes;
+    let (batch_id, segments) =
+        wire::decode_segments(plain, limit).map_err(|e| wire_error(state, e))?;
+    let year = chrono::Utc::now().year();
+    let parsed = segments::parse_all(&state.segment_parsers, segments, year, |event, n| {
+        key_of(event, batch_id.as_deref(), n)
+    });
+    state
+        .metrics
+        .rejected(Rejection::MalformedLine, parsed.rejected.len() as u64);
+    Ok(Decoded {
+        events: parsed.events,
+        rejected: parsed.rejected,
+    })
 }
 
 /// The end offset of every line (the last one may have no newline).
@@ -322,12 +370,14 @@ mod tests {
     #[test]
     fn content_types_and_encodings_are_checked() {
         let mut headers = HeaderMap::new();
-        assert!(!is_text(&headers).unwrap());
+        assert_eq!(body_kind(&headers).unwrap(), BodyKind::Batch);
         headers.insert(CONTENT_TYPE, "text/plain; charset=utf-8".parse().unwrap());
-        assert!(is_text(&headers).unwrap());
+        assert_eq!(body_kind(&headers).unwrap(), BodyKind::Text);
+        headers.insert(CONTENT_TYPE, wire::SEGMENTS_CONTENT_TYPE.parse().unwrap());
+        assert_eq!(body_kind(&headers).unwrap(), BodyKind::Segments);
         headers.insert(CONTENT_TYPE, "image/png".parse().unwrap());
         assert_eq!(
-            is_text(&headers).unwrap_err().status(),
+            body_kind(&headers).unwrap_err().status(),
             StatusCode::UNSUPPORTED_MEDIA_TYPE
         );
         headers.insert(CONTENT_ENCODING, "GZIP".parse().unwrap());
@@ -338,14 +388,17 @@ mod tests {
 
     #[test]
     fn a_partial_batch_names_its_lines_and_keeps_its_counts() {
-        let err = partial(IngestResponse {
+        let response = IngestResponse {
             accepted: 2,
             duplicates: 1,
             rejected: vec![RejectedLine {
                 line: 3,
                 error: "expected value".into(),
             }],
-        });
+        };
+        let segments = partial(response.clone(), BodyKind::Segments);
+        assert!(segments.to_string().contains("segment 3"), "{segments}");
+        let err = partial(response, BodyKind::Batch);
         assert_eq!(err.status(), StatusCode::BAD_REQUEST);
         assert!(err.to_string().contains("line 3"), "{err}");
         let ApiError::BadRequest { detail, .. } = err else {

@@ -3,8 +3,8 @@
 //! and stats queries.
 //!
 //! Routes:
-//! - `POST /api/v1/ingest` — a wire batch (NDJSON, optionally gzip) or raw
-//!   text; answered only once the events are in the fsynced write-ahead log
+//! - `POST /api/v1/ingest` — a wire batch (NDJSON, optionally gzip), raw
+//!   text or raw log segments ([`segments`]); answered only once the events are in the fsynced write-ahead log
 //!   (see [`ingest`] for the statuses and what a partial batch means);
 //! - `GET /api/v1/search`, `/api/v1/groups`, `/api/v1/groups/{fingerprint}`,
 //!   `/api/v1/stats` — see [`params`] for the parameters;
@@ -38,6 +38,7 @@ pub mod params;
 pub mod pipeline;
 mod query;
 pub mod report;
+pub mod segments;
 mod server;
 pub mod ui;
 

@@ -30,6 +30,8 @@ pub struct AppState {
     pub pipeline: Pipeline,
     /// Parses raw text bodies.
     pub parser: Parser,
+    /// Parses raw segments, one parser per format and multiline preset.
+    pub segment_parsers: crate::segments::ParserCache,
     pub metrics: Metrics,
     /// Browser sessions opened at `/login` (the web UI).
     pub sessions: crate::ui::Sessions,
@@ -79,6 +81,7 @@ pub fn state(config: CollectorConfig) -> Result<SharedState, ServeError> {
         store: OnceLock::new(),
         pipeline,
         parser,
+        segment_parsers: Default::default(),
         metrics: Metrics::default(),
         sessions: crate::ui::Sessions::default(),
     }))

@@ -1,10 +1,12 @@
 //! `faultline collect` over real HTTP on 127.0.0.1: concurrent clients,
 //! SIGKILL during ingest and a restart, refused requests that lose nothing
-//! else, a SIGTERM drain, and the query commands against the collector and
-//! the data folder. Every wait has a deadline; children die with their guard.
+//! else, a SIGTERM drain, the query commands against the collector and
+//! the data folder, and raw log segments parsed by the collector. Every wait
+//! has a deadline; children die with their guard.
 
-use super::support::{Collector, client, metric, wait_total};
+use super::support::{Collector, client, metric, search_total, wait_total};
 use super::{faultline, path_str, stderr};
+use faultline_event::wire::{self, Segment, SegmentHeader};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::{Value, json};
@@ -283,4 +285,105 @@ fn sigterm_drains_and_the_query_commands_read_the_store() {
     let out = faultline(&["groups", "--data", path_str(&data), "--since", "2026-11-01"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("FINGERPRINT"));
+}
+
+/// A segment of raw bytes from one file at `offset`, in `format`.
+fn segment(path: &str, offset: u64, format: Option<&str>, bytes: &[u8]) -> Segment {
+    let mut header = SegmentHeader::new(path, format!("id:{path}"), offset, 0);
+    header.format = format.map(str::to_string);
+    header.service = Some("shop".into());
+    Segment::new(header, bytes.to_vec())
+}
+
+fn post_segments(c: &Collector, body: Vec<u8>) -> (u16, Value) {
+    let response = client()
+        .post(c.url("/api/v1/ingest"))
+        .header("content-type", wire::SEGMENTS_CONTENT_TYPE)
+        .body(body)
+        .send()
+        .expect("ingest request");
+    let status = response.status().as_u16();
+    (status, response.json().unwrap_or(Value::Null))
+}
+
+/// The event of the one hit for `q`.
+fn only_hit(c: &Collector, q: &str) -> Value {
+    assert_eq!(wait_total(c, &[("q", q)], None, 1), 1, "{q}");
+    let found: Value = client()
+        .get(c.url("/api/v1/search"))
+        .query(&[("q", q)])
+        .send()
+        .and_then(|r| r.json())
+        .unwrap();
+    found["hits"][0]["event"].clone()
+}
+
+#[test]
+fn raw_segments_are_parsed_at_their_file_position_and_deduplicated() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Collector::start(&dir.path().join("data"), None);
+    let log4j = b"2026-11-26 07:00:01,120 INFO  [main] com.acme.Shop - warmup done\n\
+2026-11-26 07:00:02,500 ERROR [main] com.acme.Shop - basket 9 lost\n\
+java.lang.IllegalStateException: lock held by reaper\n\
+\tat com.acme.shop.Basket.save(Basket.java:88)\n\
+\tat com.acme.shop.Shop.checkout(Shop.java:12)\n";
+    let worker = b"queue drained alpha\nqueue drained bravo";
+    let cron = b"rotation started charlie\n";
+    let body = |gzip| {
+        let segments = [
+            segment("/var/log/shop.log", 4096, Some("log4j"), log4j),
+            segment("/var/log/worker.log", 700, Some("plain"), worker),
+            segment("/var/log/cron.log", 0, None, cron),
+        ];
+        wire::encode_segments("seg-1", &segments, gzip).unwrap()
+    };
+    let (status, reply) = post_segments(&c, body(true));
+    assert_eq!(
+        (status, reply["accepted"].as_u64()),
+        (200, Some(5)),
+        "{reply}"
+    );
+
+    let error = only_hit(&c, "basket");
+    assert_eq!(error["source"]["file_id"], "id:/var/log/shop.log");
+    assert_eq!(error["source"]["offset"], 4096 + 65, "{error}");
+    assert_eq!(
+        error["exception"]["type"],
+        "java.lang.IllegalStateException"
+    );
+    assert_eq!(error["service"], "shop");
+    assert_eq!(only_hit(&c, "bravo")["source"]["offset"], 720);
+    assert_eq!(only_hit(&c, "alpha")["source"]["offset"], 700);
+    assert_eq!(
+        only_hit(&c, "charlie")["source"]["path"],
+        "/var/log/cron.log"
+    );
+
+    let (status, reply) = post_segments(&c, body(false));
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(
+        (reply["accepted"].as_u64(), reply["duplicates"].as_u64()),
+        (Some(0), Some(5))
+    );
+
+    let mixed = [
+        segment("/var/log/odd.log", 0, Some("klingon"), b"qapla delta\n"),
+        segment("/var/log/odd2.log", 10, Some("plain"), b"neighbour echo\n"),
+    ];
+    let (status, reply) = post_segments(&c, wire::encode_segments("seg-2", &mixed, true).unwrap());
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(reply["accepted"], 1, "{reply}");
+    assert_eq!(reply["rejected"][0]["line"], 0, "{reply}");
+    assert!(
+        reply["rejected"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("klingon"),
+        "{reply}"
+    );
+    assert_eq!(only_hit(&c, "echo")["source"]["offset"], 10);
+    assert_eq!(search_total(&c, &[("q", "qapla")], None), 0);
+    // Committed with the later neighbour: the resent segments added nothing.
+    assert_eq!(search_total(&c, &[("q", "drained")], None), 2);
+    assert_eq!(search_total(&c, &[("q", "basket")], None), 1);
 }
