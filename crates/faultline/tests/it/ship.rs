@@ -497,3 +497,101 @@ fn a_malformed_config_is_a_clear_error_with_exit_code_2() {
         );
     }
 }
+
+/// Appends records `first..first + n` to `path` in log4j's default layout;
+/// every fifth is an ERROR with a Java trace (and its cause) under it.
+/// Returns how many events that is.
+fn append_log4j(path: &Path, first: u64, n: u64) -> u64 {
+    let mut text = String::new();
+    let mut events = 0;
+    for i in first..first + n {
+        let ms = i % 1000;
+        text.push_str(&format!(
+            "2026-11-26 07:00:00,{ms:03} INFO  [worker-{}] com.shop.Api - request {i} served\n",
+            i % 7
+        ));
+        events += 1;
+        if i % 5 == 0 {
+            text.push_str(&format!(
+                "2026-11-26 07:00:00,{ms:03} ERROR [worker-{}] com.shop.Cart - checkout {i} failed\n\
+                 java.lang.IllegalStateException: cart {i} is empty\n\
+                 \tat com.shop.Cart.checkout(Cart.java:42)\n\
+                 \tat com.shop.Api.handle(Api.java:17)\n\
+                 Caused by: java.io.IOException: disk gone\n\
+                 \tat com.shop.Disk.read(Disk.java:9)\n\
+                 \t... 2 more\n",
+                i % 7
+            ));
+            events += 1;
+        }
+    }
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .expect("open for append");
+    file.write_all(text.as_bytes()).expect("append");
+    events
+}
+
+#[test]
+fn parse_at_collector_survives_sigkill_with_every_event_once_and_traces_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    fs::create_dir(&logs).unwrap();
+    let c = Collector::start(&dir.path().join("data"), None);
+    let glob = format!("{}/*.log", logs.display());
+    let state = dir.path().join("state");
+    let log = dir.path().join("ship.log");
+    let mut args = ship_args(&c, &state, &glob);
+    args.extend(["--parse-at", "collector"]);
+    let (files, steps, per_step) = (2u64, 60u64, 100u64);
+    let writer = {
+        let logs = logs.clone();
+        std::thread::spawn(move || {
+            let mut events = 0;
+            for step in 0..steps {
+                for f in 0..files {
+                    let path = logs.join(format!("svc-{f}.log"));
+                    events += append_log4j(&path, f * 1_000_000 + step * per_step, per_step);
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            events
+        })
+    };
+    let mut shipper = Shipper::start(&log, &args);
+    let partial = wait_stored(&c, None, 1_500, Duration::from_secs(60));
+    assert!(partial >= 1_500, "{}", shipper.logs());
+    shipper.sigkill();
+    // Its own log: the metrics address is read from it.
+    let mut restarted = Shipper::start(&dir.path().join("ship-2.log"), &args);
+    let written = writer.join().expect("writer");
+    let errors = files * steps * per_step / 5;
+    assert_eq!(written, files * steps * per_step + errors);
+    let total = wait_stored(&c, None, written, Duration::from_secs(90));
+    assert_eq!(total, written, "{}", restarted.logs());
+    // Every trace stayed with its header: one event per ERROR, each with
+    // its exception parsed, and no bare trace events.
+    let traced = search_total(&c, &[("q", "exception:IllegalStateException")], None);
+    assert_eq!(traced, errors);
+    assert_eq!(search_total(&c, &[("q", "checkout")], None), errors);
+    let hits: Value = client()
+        .get(c.url("/api/v1/search"))
+        .query(&[("q", "checkout"), ("limit", "5")])
+        .send()
+        .and_then(|r| r.json())
+        .expect("search");
+    for hit in hits["hits"].as_array().expect("hits") {
+        let event = &hit["event"];
+        assert_eq!(
+            event["exception"]["type"], "java.lang.IllegalStateException",
+            "{event}"
+        );
+        assert_eq!(event["exception"]["cause"]["type"], "java.io.IOException");
+        assert_eq!(event["service"], "shop");
+    }
+    assert!(restarted.metric("faultline_shipper_segments_sent_total ") > 0.0);
+    assert!(restarted.sigterm().success());
+    assert_eq!(metric(&c, "faultline_store_events_total "), written as f64);
+}
