@@ -289,6 +289,15 @@ impl RawFile {
         Some(self.take(at))
     }
 
+    /// Takes every complete line: for a buffer past any event's size where
+    /// no event start was found (a file without timestamps that is never
+    /// quiet), so that memory stays bounded. An event may be split there,
+    /// as the parser's own `max_bytes` cap would cut it.
+    pub fn take_lines(&mut self) -> Option<Piece> {
+        let at = memchr::memrchr(b'\n', &self.buf)? + 1;
+        Some(self.take(at))
+    }
+
     /// Takes everything buffered, an unfinished last line included.
     pub fn take_all(&mut self) -> Option<Piece> {
         self.flushed = true;

@@ -152,6 +152,20 @@ fn a_file_without_timestamped_lines_goes_only_on_the_flush() {
 }
 
 #[test]
+fn past_the_hard_cap_the_complete_lines_go_and_an_unfinished_one_waits() {
+    let text: String = (0..100).map(|i| format!("just a line {i}\n")).collect();
+    let mut file = RawFile::new(0, "/app.log".into(), 0, 1 << 20);
+    file.feed(text.as_bytes(), Instant::now(), &mut Vec::new());
+    file.feed(b"a last unfinished", Instant::now(), &mut Vec::new());
+    let lines = file.take_lines().unwrap();
+    assert_eq!((lines.offset, lines.bytes.len()), (0, text.len()));
+    assert_eq!(file.floor(), text.len() as u64);
+    assert!(file.take_lines().is_none());
+    let all = file.take_all().unwrap();
+    assert_eq!(all.bytes, b"a last unfinished");
+}
+
+#[test]
 fn custom_rules_cut_where_the_rule_starts_an_event() {
     let parser = parser(None, "backslash");
     let text = "one \\\ntwo\nthree \\\nfour\nfive\n";

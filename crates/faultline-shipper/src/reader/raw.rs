@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 
 /// A buffer past this many bytes is cut at once.
 pub(super) const CUT_BYTES: usize = 256 << 10;
+/// A buffer past this many bytes with no event start found is cut after its
+/// last complete line (past the parser's 1 MiB cap on an event).
+const MAX_BUFFER_BYTES: usize = 4 << 20;
 
 impl Reader {
     pub(super) fn on_raw_data(
@@ -49,6 +52,10 @@ impl Reader {
         let parser = &self.sources[file.source].parser;
         if file.buffered() >= CUT_BYTES && file.sniff(parser, false).is_some() {
             pieces.extend(file.cut());
+        }
+        if file.buffered() >= MAX_BUFFER_BYTES {
+            file.sniff(parser, true);
+            pieces.extend(file.take_lines());
         }
         self.ship_raw(file_id, pieces);
     }
