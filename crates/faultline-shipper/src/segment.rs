@@ -305,7 +305,10 @@ impl RawFile {
     }
 
     fn take(&mut self, at: usize) -> Piece {
-        let bytes: Vec<u8> = self.buf.drain(..at).collect();
+        // The piece takes the buffer and what stays behind gets a fitting
+        // one: a hundred quiet files must not each keep a grown buffer.
+        let rest = self.buf.split_off(at);
+        let bytes = std::mem::replace(&mut self.buf, rest);
         let piece = Piece {
             offset: self.start,
             bytes,

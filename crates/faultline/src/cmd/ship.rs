@@ -20,6 +20,10 @@ pub fn run(args: ShipArgs) -> anyhow::Result<ExitCode> {
     let config = raw.validate().context(origin)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        // The reader thread and at most two encoders: every thread that
+        // frees a batch keeps a cache of the allocator's pages, so fewer
+        // threads is a smaller resident set for the same work.
+        .max_blocking_threads(3)
         .enable_all()
         .thread_name("shipper")
         .build()
