@@ -1,17 +1,15 @@
 //! `faultline ship`: the shipper, until SIGTERM or Ctrl-C (or, reading only
 //! standard input, until it ends and everything is acknowledged).
 
-use crate::cli::{LogFormat, ShipArgs};
+use crate::cli::ShipArgs;
 use anyhow::Context as _;
 use faultline_shipper::RawConfig;
 use faultline_shipper::config::RawSource;
-use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::time::Duration;
-use tracing_subscriber::EnvFilter;
 
 pub fn run(args: ShipArgs) -> anyhow::Result<ExitCode> {
-    init_logs(args.log_format);
+    super::init_logs(args.log_format);
     let origin = match &args.config {
         Some(path) => format!("--config {}", path.display()),
         None => "the command line".to_string(),
@@ -74,17 +72,4 @@ fn merge(args: &ShipArgs) -> anyhow::Result<RawConfig> {
         raw.state = Some(state.clone());
     }
     Ok(raw)
-}
-
-/// Structured logs on stderr; `RUST_LOG` filters (default `info`).
-fn init_logs(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
-    let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-    };
 }
