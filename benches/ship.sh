@@ -110,6 +110,7 @@ print(f"{name:<28} {mib / secs:7.1f} MiB/s  {cpu / (raw / 2**30):6.1f} CPU-s/GiB
 EOF
 }
 
+if [[ -z "${SHIP_ONLY_SIDECAR:-}" ]]; then
 echo "== 1. throughput: $((raw_bytes >> 20)) MiB, 8 files, multiline on"
 modes=(shipper)
 ship_lines=()
@@ -160,6 +161,7 @@ for line in sys.argv[2:]:
 EOF
 fi
 stop "$sink_pid"
+fi
 
 rate_run() { # name files bytes_per_sec seconds [ship args]
 	local name="$1" files="$2" rate="$3" seconds="$4"
@@ -182,6 +184,7 @@ rate_run() { # name files bytes_per_sec seconds [ship args]
 	stop "$sink_pid"
 }
 
+if [[ -n "${SHIP_ONLY_SIDECAR:-}" ]]; then modes=(); fi
 for mode in "${modes[@]}"; do
 	for notify in true false; do
 		printf '[tail]\nnotify = %s\n' "$notify" >"$work/tail-$notify.toml"
@@ -197,3 +200,15 @@ for mode in "${modes[@]}"; do
 		fi
 	done
 done
+
+# 4. The sidecar manifest's settings (deploy/kubernetes/shipper-sidecar.yaml):
+#    parse at the collector, polling, raw bytes held at most 250 ms, and
+#    mimalloc handing freed memory back. SHIP_ONLY_SIDECAR=1 runs only this.
+if "$bin" ship --help | grep -q -- --parse-at; then
+	printf '[tail]\nnotify = false\n[collector]\nparse_at = "collector"\nbatch_max_wait_ms = 250\n' >"$work/sidecar.toml"
+	export MIMALLOC_PURGE_DELAY=0 MIMALLOC_ARENA_EAGER_COMMIT=0 MIMALLOC_EAGER_COMMIT=0
+	echo "== 4. the sidecar manifest's settings: 10 MiB/s over 100 files for 30 s"
+	rate_run sidecar-rss 100 $((10 << 20)) 30 --config "$work/sidecar.toml"
+	echo "== 4. the sidecar manifest's settings: 1 MB/s over 10 files for 60 s"
+	rate_run sidecar-cpu 10 1000000 60 --config "$work/sidecar.toml"
+fi
