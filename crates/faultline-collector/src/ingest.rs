@@ -330,7 +330,14 @@ fn line_ends(body: &[u8]) -> Vec<usize> {
 /// look alike are never taken for one).
 fn decode_text(state: &SharedState, plain: &[u8], params: &IngestParams) -> Decoded {
     let path = params.path.as_deref().unwrap_or("http");
-    let parsed = state.parser.parse_bytes(plain, Some(path));
+    // Timestamps printed without a year (syslog) are this year's, as in
+    // segments; the default options always build.
+    let year = chrono::Utc::now().year();
+    let parser = state
+        .segment_parsers
+        .get(None, None, year)
+        .expect("the default format and preset build");
+    let parsed = parser.parse_bytes(plain, Some(path));
     let file_id = params.file_id.as_deref().filter(|f| !f.is_empty());
     let base = params.offset.unwrap_or(0);
     let batch_id = params.batch_id.as_deref().filter(|b| !b.is_empty());

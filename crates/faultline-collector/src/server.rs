@@ -12,8 +12,6 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use faultline_parse::format::Registry;
-use faultline_parse::{Options, Parser};
 use faultline_store::{Store, StoreError};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -28,9 +26,8 @@ pub struct AppState {
     /// Set once the store is open and its write-ahead log replayed.
     pub store: OnceLock<Arc<Store>>,
     pub pipeline: Pipeline,
-    /// Parses raw text bodies.
-    pub parser: Parser,
-    /// Parses raw segments, one parser per format and multiline preset.
+    /// Parses raw text bodies and raw segments, one parser per format,
+    /// multiline preset and year.
     pub segment_parsers: crate::segments::ParserCache,
     pub metrics: Metrics,
     /// Browser sessions opened at `/login` (the web UI).
@@ -74,13 +71,10 @@ pub fn state(config: CollectorConfig) -> Result<SharedState, ServeError> {
         error,
     })?;
     let pipeline = Pipeline::open(config.fingerprint.clone(), &config.data)?;
-    let parser = Parser::new(Registry::builtin(), Options::default())
-        .expect("the default options name no format");
     Ok(Arc::new(AppState {
         config,
         store: OnceLock::new(),
         pipeline,
-        parser,
         segment_parsers: Default::default(),
         metrics: Metrics::default(),
         sessions: crate::ui::Sessions::default(),

@@ -246,6 +246,26 @@ fn sigterm_drains_and_the_query_commands_read_the_store() {
         "the trace joins its header line: {reply}"
     );
     assert_eq!(wait_total(&c, &[("q", "Cart")], None, 1), 1);
+    // A syslog line prints no year: it is this year's, not 1970's (which
+    // retention would drop at once).
+    let syslog = "<14>Nov 26 07:00:02 web-1 shop[311]: payment gateway unreachable\n";
+    let raw = client()
+        .post(c.url("/api/v1/ingest?service=shop&batch_id=raw-2"))
+        .header("content-type", "text/plain")
+        .body(syslog)
+        .send()
+        .unwrap();
+    assert_eq!(raw.status(), 200);
+    assert_eq!(wait_total(&c, &[("q", "unreachable")], None, 1), 1);
+    let found: Value = client()
+        .get(c.url("/api/v1/search?q=unreachable"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let year = chrono::Utc::now().format("%Y-").to_string();
+    let ts = found["hits"][0]["event"]["ts"].as_str().unwrap_or_default();
+    assert!(ts.starts_with(&year), "{found}");
 
     let out = faultline(&[
         "groups",
@@ -281,7 +301,10 @@ fn sigterm_drains_and_the_query_commands_read_the_store() {
     ]);
     let stats: Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
-    assert_eq!(stats["total"], 5, "{stats}");
+    assert_eq!(
+        stats["total"], 6,
+        "4 NDJSON, the trace, the syslog line: {stats}"
+    );
     let out = faultline(&["groups", "--data", path_str(&data), "--since", "2026-11-01"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("FINGERPRINT"));
