@@ -169,6 +169,9 @@ pub struct ReportParams {
     pub week: Option<String>,
     /// `json` (default), `md` or `html`.
     pub format: Option<String>,
+    /// Prefix group links with this address (`https://faultline.example`),
+    /// for a copy read outside the UI (mail, chat).
+    pub base_url: Option<String>,
 }
 
 pub async fn report(
@@ -183,7 +186,12 @@ pub async fn report(
     let store = state.store()?;
     let now = Utc::now();
     let report = tokio::task::spawn_blocking(move || {
-        build_report(&store, params.week.as_deref(), now).map(|r| format.render(&r))
+        let report = build_report(&store, params.week.as_deref(), now)?;
+        let report = match params.base_url.as_deref() {
+            Some(base) if !base.is_empty() => report.with_base_url(base),
+            _ => report,
+        };
+        Ok::<_, ApiError>(format.render(&report))
     })
     .await
     .map_err(|e| ApiError::Internal(format!("report task: {e}")))??;

@@ -227,6 +227,18 @@ pub struct EndpointRow {
 }
 
 impl WeeklyReport {
+    /// Makes group links absolute (`https://faultline.example/groups/…`), so
+    /// they work in a mailed copy; `base` is the collector's address.
+    pub fn with_base_url(mut self, base: &str) -> WeeklyReport {
+        let base = base.trim_end_matches('/');
+        for group in &mut self.groups {
+            if group.link.starts_with('/') {
+                group.link = format!("{base}{}", group.link);
+            }
+        }
+        self
+    }
+
     /// Ranks and classifies a week's data.
     pub fn build(input: &WeekInput) -> WeeklyReport {
         let week = input.week;

@@ -101,6 +101,11 @@ fn groups_rank_by_this_weeks_count_with_their_change_and_sparkline() {
     assert_eq!(big.count.change_pct, Some(50.0));
     assert_eq!(big.sparkline, [4, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 9]);
     assert_eq!(big.link, "/groups/big");
+    let mailed = report.clone().with_base_url("https://faultline.example/");
+    assert_eq!(
+        mailed.groups[0].link,
+        format!("https://faultline.example{}", report.groups[0].link)
+    );
     assert_eq!(report.totals.groups, Change::new(2, 2));
 }
 

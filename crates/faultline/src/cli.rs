@@ -238,6 +238,10 @@ pub struct ReportArgs {
     /// Write the report to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Make group links absolute with this address (the collector's UI as
+    /// readers reach it), so they work in a mailed copy.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
     #[command(flatten)]
     pub source: QuerySource,
 }

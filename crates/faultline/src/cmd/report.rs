@@ -18,14 +18,20 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     };
     let text = match Backend::new(&args.source)? {
         Backend::Local(store) => {
-            let report = build_report(&store, args.week.as_deref(), Utc::now())
+            let mut report = build_report(&store, args.week.as_deref(), Utc::now())
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(base) = &args.base_url {
+                report = report.with_base_url(base);
+            }
             format.render(&report)
         }
         backend @ Backend::Http { .. } => {
             let mut query = vec![("format", format.name().to_string())];
             if let Some(week) = &args.week {
                 query.push(("week", week.clone()));
+            }
+            if let Some(base) = &args.base_url {
+                query.push(("base_url", base.clone()));
             }
             backend.get_text("/api/v1/report", &query)?
         }

@@ -217,6 +217,28 @@ fn the_fixture_week_reports_each_status_over_http_and_from_the_folder() {
         over_http[1],
         "--collector prints it as served"
     );
+    // For a mailed copy: group links made absolute, nothing else changed.
+    let out = faultline(&[
+        "report",
+        "--collector",
+        &c.base,
+        "--week",
+        WEEK,
+        "--format",
+        "md",
+        "--base-url",
+        "https://faultline.example/",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mailed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        mailed.contains("(https://faultline.example/groups/"),
+        "{mailed}"
+    );
+    assert_eq!(
+        mailed.replace("https://faultline.example/groups/", "/groups/"),
+        over_http[1]
+    );
     c.stop();
 
     let data = dir.path().join("data");
