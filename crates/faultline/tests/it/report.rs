@@ -5,11 +5,10 @@
 //! compared with `fixtures/report/expected.{json,md,html}`. `UPDATE_EXPECT=1`
 //! rewrites those files; review their diff, it is the specification.
 
+use super::support::{Collector, client};
 use super::{faultline, path_str, stderr};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const WEEK: &str = "2026-W47";
@@ -23,105 +22,25 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/report")
 }
 
-/// A collector child that keeps every day (the fixture is in the past), killed when dropped.
-struct Collector {
-    child: Child,
-    base: String,
-    log: PathBuf,
+/// A collector that keeps every day (the fixture is in the past).
+fn start(dir: &Path) -> Collector {
+    let config = dir.join("collector.toml");
+    std::fs::write(
+        &config,
+        "[store]\nretention_days = 36500\ncommit_interval_ms = 100\n",
+    )
+    .unwrap();
+    Collector::start(&dir.join("data"), Some(&config))
 }
 
-impl Collector {
-    fn start(dir: &Path) -> Collector {
-        let data = dir.join("data");
-        let config = dir.join("collector.toml");
-        std::fs::write(
-            &config,
-            "[store]\nretention_days = 36500\ncommit_interval_ms = 100\n",
-        )
-        .unwrap();
-        let log = dir.join("collector.log");
-        let child = Command::new(env!("CARGO_BIN_EXE_faultline"))
-            .args(["collect", "--listen", "127.0.0.1:0", "--log-format", "json"])
-            .args(["--data", path_str(&data), "--config", path_str(&config)])
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("faultline collect starts");
-        let mut c = Collector {
-            child,
-            base: String::new(),
-            log,
-        };
-        let addr = c.wait_for(|v| v["message"] == "listening")["addr"]
-            .as_str()
-            .expect("listening line has addr")
-            .to_string();
-        c.base = format!("http://{addr}");
-        c.wait_for(|v| v["message"].as_str().is_some_and(|m| m.ends_with("ready")));
-        c
-    }
-
-    fn wait_for(&mut self, want: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            let file = std::fs::File::open(&self.log).unwrap();
-            let lines = BufReader::new(file).lines().map_while(Result::ok);
-            if let Some(v) = lines
-                .filter_map(|l| serde_json::from_str::<Value>(&l).ok())
-                .find(&want)
-            {
-                return v;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("collector exited ({status}): {}", self.logs());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("log line not seen within 30 s: {}", self.logs());
-    }
-
-    fn logs(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn get(&self, path: &str) -> reqwest::blocking::Response {
-        client()
-            .get(format!("{}{path}", self.base))
-            .send()
-            .expect("request")
-    }
-
-    /// SIGTERM, and wait for the drained exit.
-    fn stop(mut self) {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status();
-        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                assert!(status.success(), "{status}: {}", self.logs());
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("no exit within 30 s of SIGTERM: {}", self.logs());
-    }
+fn get(c: &Collector, path: &str) -> reqwest::blocking::Response {
+    client().get(c.url(path)).send().expect("request")
 }
 
-impl Drop for Collector {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
+/// SIGTERM, and the drained exit.
+fn stop(mut c: Collector) {
+    let status = c.sigterm();
+    assert!(status.success(), "{status}: {}", c.logs());
 }
 
 /// Posts the fixture as one batch; returns how many events it holds.
@@ -129,7 +48,7 @@ fn ingest_fixture(c: &Collector) -> u64 {
     let events = std::fs::read_to_string(fixtures().join("events.ndjson")).unwrap();
     let body = format!("{{\"faultline_batch\":1,\"batch_id\":\"report-fixture\"}}\n{events}");
     let response = client()
-        .post(format!("{}/api/v1/ingest", c.base))
+        .post(c.url("/api/v1/ingest"))
         .header("content-type", "application/x-ndjson")
         .body(body)
         .send()
@@ -140,7 +59,7 @@ fn ingest_fixture(c: &Collector) -> u64 {
     // The index commits on a timer; wait until search sees every event.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let seen: Value = c.get("/api/v1/search?limit=1").json().unwrap();
+        let seen: Value = get(c, "/api/v1/search?limit=1").json().unwrap();
         if seen["total"] == n || Instant::now() > deadline {
             assert_eq!(seen["total"], n);
             return n;
@@ -189,19 +108,19 @@ fn compare_or_update(name: &str, actual: &str) -> Result<(), String> {
 #[test]
 fn the_fixture_week_reports_each_status_over_http_and_from_the_folder() {
     let dir = tempfile::tempdir().unwrap();
-    let c = Collector::start(dir.path());
+    let c = start(dir.path());
     ingest_fixture(&c);
     let mut over_http = Vec::new();
     for (format, content_type) in FORMATS {
-        let response = c.get(&format!("/api/v1/report?week={WEEK}&format={format}"));
+        let response = get(&c, &format!("/api/v1/report?week={WEEK}&format={format}"));
         assert_eq!(response.status(), 200, "{format}");
         assert_eq!(response.headers()["content-type"], content_type, "{format}");
         over_http.push(response.text().unwrap());
     }
-    let bad = c.get("/api/v1/report?week=2026-W99");
+    let bad = get(&c, "/api/v1/report?week=2026-W99");
     assert_eq!(bad.status(), 400);
     assert!(bad.text().unwrap().contains("2026-W99"));
-    assert_eq!(c.get("/api/v1/report?format=pdf").status(), 400);
+    assert_eq!(get(&c, "/api/v1/report?format=pdf").status(), 400);
     let out = faultline(&[
         "report",
         "--collector",
@@ -239,7 +158,7 @@ fn the_fixture_week_reports_each_status_over_http_and_from_the_folder() {
         mailed.replace("https://faultline.example/groups/", "/groups/"),
         over_http[1]
     );
-    c.stop();
+    stop(c);
 
     let data = dir.path().join("data");
     let mut failures = Vec::new();

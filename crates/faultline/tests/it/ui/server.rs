@@ -1,18 +1,16 @@
-//! A real `faultline collect` on 127.0.0.1 for the UI tests: started on
-//! port 0 (the address read from its `listening` log line), fed over HTTP,
-//! killed when dropped. Every wait has a deadline.
+//! A real `faultline collect` on 127.0.0.1 for the UI tests (the shared
+//! `support::Collector` in a temp folder of its own), fed over HTTP. Every
+//! wait has a deadline.
 
 use crate::path_str;
+use crate::support::Collector;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct Server {
-    child: Child,
-    base: String,
-    dir: tempfile::TempDir,
+    collector: Collector,
+    _dir: tempfile::TempDir,
 }
 
 pub fn client() -> reqwest::blocking::Client {
@@ -36,54 +34,27 @@ impl Server {
     /// requires it.
     pub fn start(token: Option<&str>) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
-        let log = dir.path().join("collector.log");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_faultline"));
-        cmd.args(["collect", "--listen", "127.0.0.1:0", "--log-format", "json"])
-            .args(["--data", path_str(&dir.path().join("data"))])
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("log file"));
-        if let Some(token) = token {
+        let config = token.map(|token| {
             let config = dir.path().join("collector.toml");
             let text = format!(
                 "[store]\ncommit_interval_ms = 200\n\n[[tokens]]\nproject = \"shop\"\ntoken = \"{token}\"\n"
             );
             std::fs::write(&config, text).expect("config");
-            cmd.args(["--config", path_str(&config)]);
+            config
+        });
+        let collector = Collector::start(&dir.path().join("data"), config.as_deref());
+        Server {
+            collector,
+            _dir: dir,
         }
-        let mut child = cmd.spawn().expect("faultline collect starts");
-        let addr = wait_for_listening(&mut child, &log);
-        let server = Server {
-            child,
-            base: format!("http://{addr}"),
-            dir,
-        };
-        server.wait_ready();
-        server
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if client()
-                .get(self.url("/readyz"))
-                .send()
-                .is_ok_and(|r| r.status() == 200)
-            {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("not ready within 30 s: {}", self.logs());
+        self.collector.url(path)
     }
 
     pub fn logs(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("collector.log")).unwrap_or_default()
+        self.collector.logs()
     }
 
     /// POSTs events as NDJSON; panics unless all are accepted.
@@ -205,35 +176,6 @@ impl Server {
         }
         (status, body)
     }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn wait_for_listening(child: &mut Child, log: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        let file = std::fs::File::open(log).expect("log file");
-        for line in BufReader::new(file).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<Value>(&line)
-                && v["message"] == "listening"
-            {
-                return v["addr"].as_str().expect("addr").to_string();
-            }
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!(
-                "collector exited ({status}): {}",
-                std::fs::read_to_string(log).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("no listening line within 30 s");
 }
 
 /// Moves every event's time by the same amount so the newest is a minute ago.
