@@ -40,6 +40,10 @@ clk="$(getconf CLK_TCK)"
 
 echo "building release binaries" >&2
 cargo build --quiet --release -p faultline --bin faultline
+# The sidecar build: only `parse` and `ship`, small code (Cargo.toml's
+# [profile.sidecar]); scenario 4 and the last throughput run use it.
+cargo build --quiet --profile sidecar -p faultline --no-default-features
+sidecar_bin="$root/target/sidecar/faultline"
 cargo build --quiet --release -p faultline-benches --example sink --example writer --example corpus
 command -v rsyslogd >/dev/null || echo "rsyslogd not found (apt-get install rsyslog): its runs are skipped" >&2
 
@@ -95,7 +99,7 @@ wait_quiet() {
 ship() { # state_dir glob [extra args...]
 	local state="$1" glob="$2"
 	shift 2
-	"$bin" ship --path "$glob" --collector "http://$http" --state "$state" \
+	"${ship_bin:-$bin}" ship --path "$glob" --collector "http://$http" --state "$state" \
 		--service bench --start-at beginning "$@" 2>"$state.log" &
 	ship_pid=$!
 	pids+=("$ship_pid")
@@ -119,14 +123,20 @@ if "$bin" ship --help | grep -q -- --parse-at; then
 	modes+=(collector)
 	mode_args() { echo "--parse-at $1"; }
 fi
-for mode in "${modes[@]}"; do
+runs=("${modes[@]}")
+if [[ " ${modes[*]} " == *" collector "* ]]; then runs+=(sidecar); fi
+for run in "${runs[@]}"; do
+	mode="$run" ship_bin="$bin" name="faultline ship (parse at $run)"
+	if [[ "$run" == sidecar ]]; then
+		mode=collector ship_bin="$sidecar_bin" name="sidecar build (at collector)"
+	fi
 	start_sink
-	mkdir -p "$work/state-$mode"
+	mkdir -p "$work/state-$run"
 	t0="$(date +%s.%N)"
 	# shellcheck disable=SC2046
-	ship "$work/state-$mode" "$corpus/*.log" $(mode_args "$mode")
+	ship "$work/state-$run" "$corpus/*.log" $(mode_args "$mode")
 	secs="$(wait_quiet body_bytes "$t0")"
-	line="$(report "faultline ship (parse at $mode)" "$secs" "$(cpu_seconds "$ship_pid")" "$(peak_rss_mib "$ship_pid")" "$raw_bytes")"
+	line="$(report "$name" "$secs" "$(cpu_seconds "$ship_pid")" "$(peak_rss_mib "$ship_pid")" "$raw_bytes")"
 	echo "$line"
 	echo "   sink: $(curl -sf "http://$http/count")"
 	ship_lines+=("$line")
@@ -200,13 +210,16 @@ for mode in "${modes[@]}"; do
 		fi
 	done
 done
+ship_bin="$bin"
 
 # 4. The sidecar manifest's settings (deploy/kubernetes/shipper-sidecar.yaml):
 #    parse at the collector, polling, raw bytes held at most 250 ms, and
-#    mimalloc handing freed memory back. SHIP_ONLY_SIDECAR=1 runs only this.
+#    mimalloc handing freed memory back, and the sidecar build.
+#    SHIP_ONLY_SIDECAR=1 runs only this.
 if "$bin" ship --help | grep -q -- --parse-at; then
 	printf '[tail]\nnotify = false\n[collector]\nparse_at = "collector"\nbatch_max_wait_ms = 250\n' >"$work/sidecar.toml"
 	export MIMALLOC_PURGE_DELAY=0 MIMALLOC_ARENA_EAGER_COMMIT=0 MIMALLOC_EAGER_COMMIT=0
+	ship_bin="$sidecar_bin"
 	echo "== 4. the sidecar manifest's settings: 10 MiB/s over 100 files for 30 s"
 	rate_run sidecar-rss 100 $((10 << 20)) 30 --config "$work/sidecar.toml"
 	echo "== 4. the sidecar manifest's settings: 1 MB/s over 10 files for 60 s"

@@ -18,13 +18,16 @@
 //! configured, only loopback clients are served.
 //!
 //! ```no_run
-//! use faultline_collector::{RawConfig, serve, shutdown_signal};
+//! use faultline_collector::{RawConfig, serve};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut raw = RawConfig::default();
 //! raw.listen = Some("127.0.0.1:7080".into());
 //! raw.data = Some("/var/lib/faultline".into());
-//! serve(raw.validate()?, shutdown_signal()).await?;
+//! let ctrl_c = async {
+//!     let _ = tokio::signal::ctrl_c().await;
+//! };
+//! serve(raw.validate()?, ctrl_c).await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -47,4 +50,4 @@ pub use config::{CollectorConfig, ConfigError, RawConfig};
 pub use error::ApiError;
 pub use ingest::{IngestResponse, RejectedLine};
 pub use pipeline::{Pipeline, PipelineError, TEMPLATES_FILE};
-pub use server::{AppState, ServeError, SharedState, router, serve, shutdown_signal, state};
+pub use server::{AppState, ServeError, SharedState, router, serve, state};

@@ -19,11 +19,13 @@ pub enum Command {
         after_help = "Examples:\n  faultline parse /var/log/app.log\n  faultline parse --format nginx_access access.log.1.gz\n  kubectl logs my-pod | faultline parse -"
     )]
     Parse(ParseArgs),
+    #[cfg(feature = "server")]
     /// Parse, group and rank: the whole pipeline in-process, no server.
     #[command(
         after_help = "Examples:\n  faultline analyze fixtures/demo\n  faultline analyze --json /var/log/app/ > weak-areas.json\n  faultline analyze --data ~/.faultline --top 20 logs/*.gz"
     )]
     Analyze(AnalyzeArgs),
+    #[cfg(feature = "server")]
     /// Run the collector: receive events over HTTP, store, group and index
     /// them, and answer queries.
     #[command(
@@ -36,21 +38,25 @@ pub enum Command {
         after_help = "Examples:\n  faultline ship --config /etc/faultline/shipper.toml\n  faultline ship --path '/var/log/app/**/*.log' --collector http://127.0.0.1:7080 --state /var/lib/faultline-shipper --service checkout\n  my-app 2>&1 | faultline ship --path - --collector http://127.0.0.1:7080 --state /var/lib/faultline-shipper"
     )]
     Ship(ShipArgs),
+    #[cfg(feature = "server")]
     /// Search events (tantivy query syntax), newest first.
     #[command(
         after_help = "Examples:\n  faultline search --collector http://127.0.0.1:7080 'PaymentService AND level:error' --since 24h\n  faultline search --data /var/lib/faultline --service checkout --group 3f2a9c --json"
     )]
     Search(SearchArgs),
+    #[cfg(feature = "server")]
     /// List error groups ranked by count, newness or trend, or show one group.
     #[command(
         after_help = "Examples:\n  faultline groups --collector http://127.0.0.1:7080 --since 7d\n  faultline groups --data /var/lib/faultline --sort new --service checkout\n  faultline groups --data /var/lib/faultline 3f2a9c0d1e2b4a5f6789abcdef012345"
     )]
     Groups(GroupsArgs),
+    #[cfg(feature = "server")]
     /// Count events over time by any field, with percentiles of a numeric field.
     #[command(
         after_help = "Examples:\n  faultline stats --collector http://127.0.0.1:7080 'path:\"/api/v1/legacy\"' --interval 1d\n  faultline stats --data /var/lib/faultline --by payment_method --interval 1d\n  faultline stats --data /var/lib/faultline 'service:gateway' --percentiles request_time"
     )]
     Stats(StatsArgs),
+    #[cfg(feature = "server")]
     /// The weekly report: totals against the week before, the top error
     /// groups (new, regressed, escalating), the weakest modules, services and
     /// exception types, and the endpoints of access logs.
@@ -60,6 +66,7 @@ pub enum Command {
     Report(ReportArgs),
 }
 
+#[cfg(feature = "server")]
 /// Options of `faultline collect`.
 #[derive(Debug, Args)]
 pub struct CollectArgs {
@@ -137,6 +144,7 @@ pub struct ShipArgs {
     pub log_format: LogFormat,
 }
 
+#[cfg(feature = "server")]
 /// Where `search`, `groups` and `stats` send their queries.
 #[derive(Debug, Args)]
 pub struct QuerySource {
@@ -157,6 +165,7 @@ pub struct QuerySource {
     pub json: bool,
 }
 
+#[cfg(feature = "server")]
 /// Options of `faultline search`.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -181,6 +190,7 @@ pub struct SearchArgs {
     pub source: QuerySource,
 }
 
+#[cfg(feature = "server")]
 /// Options of `faultline groups`.
 #[derive(Debug, Args)]
 pub struct GroupsArgs {
@@ -203,6 +213,7 @@ pub struct GroupsArgs {
     pub source: QuerySource,
 }
 
+#[cfg(feature = "server")]
 /// Options of `faultline stats`.
 #[derive(Debug, Args)]
 pub struct StatsArgs {
@@ -226,6 +237,7 @@ pub struct StatsArgs {
     pub source: QuerySource,
 }
 
+#[cfg(feature = "server")]
 /// Options of `faultline report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -246,6 +258,7 @@ pub struct ReportArgs {
     pub source: QuerySource,
 }
 
+#[cfg(feature = "server")]
 /// Options of `faultline analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {

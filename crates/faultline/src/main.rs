@@ -26,12 +26,18 @@ fn main() -> ExitCode {
 fn run(args: cli::Cli) -> anyhow::Result<ExitCode> {
     match args.command {
         cli::Command::Parse(parse) => cmd::parse::run(parse),
+        #[cfg(feature = "server")]
         cli::Command::Analyze(analyze) => cmd::analyze::run(analyze),
+        #[cfg(feature = "server")]
         cli::Command::Collect(collect) => cmd::collect::run(collect),
         cli::Command::Ship(ship) => cmd::ship::run(ship),
+        #[cfg(feature = "server")]
         cli::Command::Search(search) => cmd::query::search(search),
+        #[cfg(feature = "server")]
         cli::Command::Groups(groups) => cmd::query::groups(groups),
+        #[cfg(feature = "server")]
         cli::Command::Stats(stats) => cmd::query::stats(stats),
+        #[cfg(feature = "server")]
         cli::Command::Report(report) => cmd::report::run(report),
     }
 }

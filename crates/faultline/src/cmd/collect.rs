@@ -26,9 +26,6 @@ pub fn run(args: CollectArgs) -> anyhow::Result<ExitCode> {
         .thread_name("collector")
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(faultline_collector::serve(
-        config,
-        faultline_collector::shutdown_signal(),
-    ))?;
+    runtime.block_on(faultline_collector::serve(config, super::shutdown_signal()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -96,6 +96,7 @@ fn parse_one(
 /// What reading one input came to.
 #[derive(Debug, Default)]
 pub struct InputOutcome {
+    #[cfg_attr(not(feature = "server"), expect(dead_code, reason = "read by analyze"))]
     pub bytes: u64,
 }
 

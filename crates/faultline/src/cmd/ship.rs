@@ -26,10 +26,7 @@ pub fn run(args: ShipArgs) -> anyhow::Result<ExitCode> {
         .thread_name("shipper")
         .build()
         .context("starting the async runtime")?;
-    let shipped = runtime.block_on(faultline_shipper::run(
-        config,
-        faultline_collector::shutdown_signal(),
-    ));
+    let shipped = runtime.block_on(faultline_shipper::run(config, super::shutdown_signal()));
     // Batches still being retried are abandoned here: they were not
     // acknowledged, so their checkpoints did not move past them.
     runtime.shutdown_timeout(Duration::from_secs(1));
