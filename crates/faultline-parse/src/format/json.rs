@@ -8,11 +8,13 @@
 //! but is not a JSON object is kept whole as the message and flagged
 //! `malformed`: it claimed to be JSON.
 
+use super::json_flat as flat;
 use super::keys;
 use super::{Context, LineFormat, timestamp};
 use crate::trace;
 use faultline_event::{Event, Exception, Flag, Level};
 use serde_json::{Map, Value};
+use std::mem::ManuallyDrop;
 
 /// The JSON-lines format.
 #[derive(Debug, Clone, Copy, Default)]
@@ -34,13 +36,23 @@ impl LineFormat for Json {
             return None;
         }
         let mut record = Record::new();
-        match decode(trimmed, &mut record) {
-            Ok(()) => Some(record.take_event(ctx)),
-            Err(_) => {
-                let mut event = Event::new(trimmed);
-                event.flag(Flag::Malformed);
-                Some(event)
-            }
+        if flat::read(trimmed, &mut record) {
+            return Some(record.take_event(ctx));
+        }
+        Some(serde_only(trimmed, ctx))
+    }
+}
+
+/// Reads a trimmed line that starts with `{` with serde_json: what the fast
+/// path ([`flat`]) leaves, and the reference it is held to.
+pub(super) fn serde_only(trimmed: &str, ctx: &Context) -> Event {
+    let mut record = Record::new();
+    match decode(trimmed, &mut record) {
+        Ok(()) => record.take_event(ctx),
+        Err(_) => {
+            let mut event = Event::new(trimmed);
+            event.flag(Flag::Malformed);
+            event
         }
     }
 }
@@ -49,17 +61,85 @@ impl LineFormat for Json {
 /// in slots by position and every other key in `rest`: reading the event's
 /// parts out of it needs no map lookups, and only the keys that end up in
 /// `fields` allocate a name.
-pub(super) struct Record {
-    slots: [Option<Value>; keys::KNOWN.len()],
+pub(super) struct Record<'a> {
+    /// Dropped by hand: only the slots `present` names hold anything, and
+    /// looking at all of them for every record costs more than the rest.
+    slots: ManuallyDrop<[Option<Val<'a>>; keys::KNOWN.len()]>,
     /// A bit per filled slot.
     present: u64,
-    rest: Map<String, Value>,
+    pub(super) rest: Map<String, Value>,
 }
 
-impl Record {
-    pub(super) fn new() -> Record {
+/// The value of a well-known key: text that needed no unescaping stays
+/// borrowed from the line, so a timestamp or a level that is read and
+/// dropped never allocates.
+pub(super) enum Val<'a> {
+    Str(&'a str),
+    Json(Value),
+}
+
+impl Val<'_> {
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Val::Str(s) => Some(s),
+            Val::Json(Value::String(s)) => Some(s),
+            Val::Json(_) => None,
+        }
+    }
+
+    fn is_string(&self) -> bool {
+        self.as_str().is_some()
+    }
+
+    fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            Val::Str(_) | Val::Json(Value::String(_) | Value::Number(_))
+        )
+    }
+
+    fn into_value(self) -> Value {
+        match self {
+            Val::Str(s) => Value::String(s.to_string()),
+            Val::Json(v) => v,
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            Val::Str(s) => s.to_string(),
+            Val::Json(v) => into_string(v),
+        }
+    }
+}
+
+/// What a lookup wants of a value.
+#[derive(Clone, Copy)]
+enum Want {
+    String,
+    Scalar,
+}
+
+impl Want {
+    fn val(self, value: &Val) -> bool {
+        match self {
+            Want::String => value.is_string(),
+            Want::Scalar => value.is_scalar(),
+        }
+    }
+
+    fn value(self, value: &Value) -> bool {
+        match self {
+            Want::String => value.is_string(),
+            Want::Scalar => is_scalar(value),
+        }
+    }
+}
+
+impl<'a> Record<'a> {
+    pub(super) fn new() -> Record<'a> {
         Record {
-            slots: [const { None }; keys::KNOWN.len()],
+            slots: ManuallyDrop::new([const { None }; keys::KNOWN.len()]),
             present: 0,
             rest: Map::new(),
         }
@@ -71,7 +151,7 @@ impl Record {
         match keys::slot(key) {
             Some(slot) => {
                 if self.present & (1 << slot) == 0 {
-                    self.insert(slot, value);
+                    self.insert(slot, Val::Json(value));
                 }
             }
             None => {
@@ -80,7 +160,8 @@ impl Record {
         }
     }
 
-    fn insert(&mut self, slot: usize, value: Value) {
+    /// Sets a known key's value (the last duplicate wins, as in a map).
+    pub(super) fn insert(&mut self, slot: usize, value: Val<'a>) {
         self.present |= 1 << slot;
         self.slots[slot] = Some(value);
     }
@@ -89,11 +170,11 @@ impl Record {
         self.present & (1 << slot) != 0
     }
 
-    fn get(&self, slot: usize) -> Option<&Value> {
+    fn get(&self, slot: usize) -> Option<&Val<'a>> {
         self.slots[slot].as_ref()
     }
 
-    fn remove(&mut self, slot: usize) -> Option<Value> {
+    fn remove(&mut self, slot: usize) -> Option<Val<'a>> {
         self.present &= !(1 << slot);
         self.slots[slot].take()
     }
@@ -103,30 +184,30 @@ impl Record {
     fn take_first<const N: usize>(
         &mut self,
         list: &keys::Slots<N>,
-        want: fn(&Value) -> bool,
-    ) -> Option<(usize, Value)> {
+        want: Want,
+    ) -> Option<(usize, Val<'a>)> {
         if self.present & list.mask == 0 {
             return None;
         }
         for i in 0..N {
             let slot = usize::from(list.slots[i]);
-            if self.get(slot).is_some_and(want) {
+            if self.get(slot).is_some_and(|v| want.val(v)) {
                 return self.remove(slot).map(|v| (slot, v));
             }
             let outer = usize::from(list.outer[i]);
             if list.outer[i] == u8::MAX || !self.has(outer) {
                 continue;
             }
-            let Some(Value::Object(obj)) = self.slots[outer].as_mut() else {
+            let Some(Val::Json(Value::Object(obj))) = self.slots[outer].as_mut() else {
                 continue;
             };
             let inner = &list.names[i][keys::KNOWN[outer].len() + 1..];
-            if obj.get(inner).is_some_and(want) {
+            if obj.get(inner).is_some_and(|v| want.value(v)) {
                 let value = obj.remove(inner);
                 if obj.is_empty() {
                     self.remove(outer);
                 }
-                return value.map(|v| (slot, v));
+                return value.map(|v| (slot, Val::Json(v)));
             }
         }
         None
@@ -138,20 +219,20 @@ impl Record {
     pub(super) fn take_event(&mut self, ctx: &Context) -> Event {
         let mut event = Event::default();
         let serilog = self.has(AT_MT) || self.has(AT_T) && self.has(AT_M);
-        if let Some((_, msg)) = self.take_first(&keys::MESSAGE_SLOTS, Value::is_string) {
-            event.message = into_string(msg);
+        if let Some((_, msg)) = self.take_first(&keys::MESSAGE_SLOTS, Want::String) {
+            event.message = msg.into_string();
         }
         self.read_level(&mut event, serilog);
         self.read_time(&mut event, ctx);
         event.logger = self
-            .take_first(&keys::LOGGER_SLOTS, Value::is_string)
-            .map(|(_, v)| into_string(v));
+            .take_first(&keys::LOGGER_SLOTS, Want::String)
+            .map(|(_, v)| v.into_string());
         event.service = self
-            .take_first(&keys::SERVICE_SLOTS, Value::is_string)
-            .map(|(_, v)| into_string(v));
+            .take_first(&keys::SERVICE_SLOTS, Want::String)
+            .map(|(_, v)| v.into_string());
         event.host = self
-            .take_first(&keys::HOST_SLOTS, Value::is_string)
-            .map(|(_, v)| into_string(v));
+            .take_first(&keys::HOST_SLOTS, Want::String)
+            .map(|(_, v)| v.into_string());
         self.read_error(&mut event);
         let mut fields = std::mem::take(&mut self.rest);
         let mut left = self.present;
@@ -159,9 +240,10 @@ impl Record {
             let slot = left.trailing_zeros() as usize;
             left &= left - 1;
             if let Some(value) = self.slots[slot].take() {
-                fields.insert(keys::KNOWN[slot].to_string(), value);
+                fields.insert(keys::KNOWN[slot].to_string(), value.into_value());
             }
         }
+        self.present = 0;
         event.fields = fields;
         event
     }
@@ -169,11 +251,10 @@ impl Record {
     /// Reads the level; a value no logger spells stays in `fields`. Serilog
     /// omits `@l` for Information, so a Serilog record without one is `info`.
     fn read_level(&mut self, event: &mut Event, serilog: bool) {
-        if let Some((slot, value)) = self.take_first(&keys::LEVEL_SLOTS, is_scalar) {
+        if let Some((slot, value)) = self.take_first(&keys::LEVEL_SLOTS, Want::Scalar) {
             let level = match &value {
-                Value::String(s) => Level::parse(s),
-                Value::Number(n) => level_of_number(n),
-                _ => None,
+                Val::Json(Value::Number(n)) => level_of_number(n),
+                other => other.as_str().and_then(Level::parse),
             };
             match level {
                 Some(level) => event.level = Some(level),
@@ -187,13 +268,12 @@ impl Record {
     /// Reads the timestamp from a string or an epoch number. An unreadable
     /// one is flagged `bad_timestamp` and kept in `fields` under its key.
     fn read_time(&mut self, event: &mut Event, ctx: &Context) {
-        let Some((slot, value)) = self.take_first(&keys::TIME_SLOTS, is_scalar) else {
+        let Some((slot, value)) = self.take_first(&keys::TIME_SLOTS, Want::Scalar) else {
             return;
         };
         let ts = match &value {
-            Value::String(s) => timestamp::parse(s, ctx),
-            Value::Number(n) => time_of_number(n),
-            _ => None,
+            Val::Json(Value::Number(n)) => time_of_number(n),
+            other => other.as_str().and_then(|s| timestamp::parse(s, ctx)),
         };
         match ts {
             Some(ts) => event.ts = Some(ts),
@@ -213,23 +293,35 @@ impl Record {
         for &slot in &list.slots {
             let slot = usize::from(slot);
             let found = match self.get(slot) {
-                Some(Value::String(s)) => looks_like_trace(s),
-                Some(Value::Object(obj)) => is_error_object(obj),
-                _ => false,
+                Some(Val::Json(Value::Object(obj))) => is_error_object(obj),
+                Some(value) => value.as_str().is_some_and(looks_like_trace),
+                None => false,
             };
             if !found {
                 continue;
             }
             match self.remove(slot) {
-                Some(Value::String(text)) => set_trace(event, text, None),
-                Some(Value::Object(obj)) => {
+                Some(Val::Json(Value::Object(obj))) => {
                     if let Some(rest) = read_error_object(obj, event) {
-                        self.insert(slot, Value::Object(rest));
+                        self.insert(slot, Val::Json(Value::Object(rest)));
                     }
                 }
-                _ => {}
+                Some(text) => set_trace(event, text.into_string(), None),
+                None => {}
             }
             return;
+        }
+    }
+}
+
+impl Drop for Record<'_> {
+    fn drop(&mut self) {
+        // Every filled slot has its bit in `present`: the rest are `None`.
+        let mut left = self.present;
+        while left != 0 {
+            let slot = left.trailing_zeros() as usize;
+            left &= left - 1;
+            self.slots[slot] = None;
         }
     }
 }
@@ -257,28 +349,94 @@ fn time_of_number(n: &serde_json::Number) -> Option<chrono::DateTime<chrono::Utc
 }
 
 /// Decodes one JSON object straight into a [`Record`]: keys are classified
-/// while borrowed, and only keys outside [`keys::KNOWN`] become `String`s.
-struct RecordVisitor<'r>(&'r mut Record);
+/// while borrowed, only keys outside [`keys::KNOWN`] become `String`s, and
+/// the values of known keys stay borrowed when they can ([`Val`]).
+struct RecordVisitor<'a, 'r>(&'r mut Record<'a>);
 
-impl<'de> serde::de::Visitor<'de> for RecordVisitor<'_> {
+impl<'a> serde::de::Visitor<'a> for RecordVisitor<'a, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'a>>(self, mut access: A) -> Result<(), A::Error> {
         let record = self.0;
         while let Some(key) = access.next_key_seed(KeySeed)? {
-            let value: Value = access.next_value()?;
             match key {
-                Key::Known(slot) => record.insert(slot, value),
+                Key::Known(slot) => {
+                    let value = access.next_value_seed(ValSeed)?;
+                    record.insert(slot, value);
+                }
                 Key::Other(name) => {
+                    let value: Value = access.next_value()?;
                     record.rest.insert(name, value);
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// Reads one value as a [`Val`]: a string without escapes borrowed, anything
+/// else as the `Value` serde_json would build.
+struct ValSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for ValSeed {
+    type Value = Val<'de>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Val<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ValSeed {
+    type Value = Val<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Val<'de>, E> {
+        Ok(Val::Str(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Val<'de>, E> {
+        Ok(Val::Json(Value::String(v.to_string())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Val<'de>, E> {
+        Ok(Val::Json(Value::String(v)))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Val<'de>, E> {
+        Ok(Val::Json(Value::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Val<'de>, E> {
+        Ok(Val::Json(Value::from(v)))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Val<'de>, E> {
+        Ok(Val::Json(Value::from(v)))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Val<'de>, E> {
+        Ok(Val::Json(Value::from(v)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Val<'de>, E> {
+        Ok(Val::Json(Value::Null))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Val<'de>, A::Error> {
+        use serde::Deserialize as _;
+        Value::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Val::Json)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Val<'de>, A::Error> {
+        use serde::Deserialize as _;
+        Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(Val::Json)
     }
 }
 
@@ -320,7 +478,7 @@ impl<'de> serde::de::Visitor<'de> for KeySeed {
 }
 
 /// Decodes a whole line as one object, as `serde_json::from_str` does.
-fn decode(text: &str, record: &mut Record) -> serde_json::Result<()> {
+fn decode<'a>(text: &'a str, record: &mut Record<'a>) -> serde_json::Result<()> {
     use serde::Deserializer as _;
     let mut de = serde_json::Deserializer::from_str(text);
     (&mut de).deserialize_map(RecordVisitor(record))?;

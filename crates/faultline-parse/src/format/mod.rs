@@ -18,6 +18,7 @@
 mod access;
 mod container;
 mod json;
+mod json_flat;
 mod jul;
 mod keys;
 mod logfmt;

@@ -231,6 +231,10 @@ impl Cur<'_> {
 
 fn at(date: NaiveDate, time: NaiveTime, offset: i32) -> Option<DateTime<Utc>> {
     let local = NaiveDateTime::new(date, time);
+    if offset == 0 {
+        // Most logs print UTC: no arithmetic to do.
+        return Some(Utc.from_utc_datetime(&local));
+    }
     let utc = local.checked_sub_signed(chrono::Duration::seconds(i64::from(offset)))?;
     Some(Utc.from_utc_datetime(&utc))
 }
