@@ -31,7 +31,11 @@ impl LineFormat for Plain {
             Some((level, after)) => (Some(level), after),
             None => (leading_level(rest), rest),
         };
-        let rest = rest.trim_start_matches([' ', '\t', '-', ':', '|']);
+        let skip = rest
+            .bytes()
+            .position(|c| !matches!(c, b' ' | b'\t' | b'-' | b':' | b'|'))
+            .unwrap_or(rest.len());
+        let rest = &rest[skip..];
         let mut event = Event::new(if rest.is_empty() { line } else { rest });
         event.ts = Some(ts);
         event.level = level;
@@ -58,11 +62,23 @@ fn leading_timestamp<'a>(
 }
 
 /// A level word (`ERROR`, `[warn]`, `<INFO>`, `E`) as the first token of
-/// `text`, and the text after it.
+/// `text`, and the text after it. Byte by byte: every character it looks
+/// for is ASCII, and this runs on every line.
 fn level_word(text: &str) -> Option<(Level, &str)> {
-    let text = text.trim_start_matches([' ', '\t', '|', '-']);
-    let end = text.find([' ', '\t']).unwrap_or(text.len());
-    let word = text[..end].trim_matches(['[', ']', '<', '>', '(', ')', ':']);
+    let start = text
+        .bytes()
+        .position(|c| !matches!(c, b' ' | b'\t' | b'|' | b'-'))
+        .unwrap_or(text.len());
+    let text = &text[start..];
+    let end = memchr::memchr2(b' ', b'\t', text.as_bytes()).unwrap_or(text.len());
+    let token = &text.as_bytes()[..end];
+    let bracket = |c: &u8| matches!(c, b'[' | b']' | b'<' | b'>' | b'(' | b')' | b':');
+    let from = token.iter().position(|c| !bracket(c)).unwrap_or(end);
+    let to = token
+        .iter()
+        .rposition(|c| !bracket(c))
+        .map_or(from, |p| p + 1);
+    let word = &text[from..to.max(from)];
     if word.len() < 4 && word != "ERR" && word != "WRN" && word != "INF" && word != "DBG" {
         return None;
     }
@@ -71,8 +87,37 @@ fn level_word(text: &str) -> Option<(Level, &str)> {
 
 /// A level word among the first few tokens of a line (`ERROR`, `[WARN]`;
 /// `level=info` is not read here). Only upper-case words of four letters or
-/// more count, so prose does not set levels.
+/// more count, so prose does not set levels. Tokens are split at
+/// whitespace, brackets and colons; an ASCII line is split byte by byte.
 pub(crate) fn leading_level(line: &str) -> Option<Level> {
+    let b = line.as_bytes();
+    let sep = |c: u8| matches!(c, b'\t'..=b'\r' | b' ' | b'[' | b']' | b':');
+    let mut i = 0;
+    for _ in 0..4 {
+        while i < b.len() && sep(b[i]) {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && !sep(b[i]) {
+            if b[i] >= 0x80 {
+                // Unicode whitespace splits tokens too.
+                return leading_level_chars(line);
+            }
+            i += 1;
+        }
+        let token = &b[start..i];
+        if token.is_empty() {
+            return None;
+        }
+        if token.len() >= 4 && token.iter().all(u8::is_ascii_uppercase) {
+            return Level::parse(&line[start..i]);
+        }
+    }
+    None
+}
+
+/// [`leading_level`] a character at a time.
+fn leading_level_chars(line: &str) -> Option<Level> {
     line.split(|c: char| c.is_whitespace() || c == '[' || c == ']' || c == ':')
         .filter(|t| !t.is_empty())
         .take(4)
@@ -110,6 +155,27 @@ mod tests {
         let e = parse("2026-11-20 14:03:11 Warning: low memory");
         assert_eq!(e.level, Some(Level::Warn));
         assert_eq!(e.message, "low memory");
+    }
+
+    /// The level reading as it was written first, a character at a time.
+    fn level_word_chars(text: &str) -> Option<(Level, &str)> {
+        let text = text.trim_start_matches([' ', '\t', '|', '-']);
+        let end = text.find([' ', '\t']).unwrap_or(text.len());
+        let word = text[..end].trim_matches(['[', ']', '<', '>', '(', ')', ':']);
+        if word.len() < 4 && word != "ERR" && word != "WRN" && word != "INF" && word != "DBG" {
+            return None;
+        }
+        Level::parse(word).map(|level| (level, &text[end..]))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn byte_readings_agree_with_char_readings(
+            line in "([ \t|:\\[\\]<>()-]|\u{a0}|\u{2003}|é|ERROR|WARN|INFO|E|ERR|warn|DEBUG|x|[A-Z]{1,5}){0,12}"
+        ) {
+            proptest::prop_assert_eq!(leading_level(&line), leading_level_chars(&line));
+            proptest::prop_assert_eq!(level_word(&line), level_word_chars(&line));
+        }
     }
 
     #[test]
