@@ -198,6 +198,37 @@ fn flag<'a>(args: &'a [String], name: &str) -> &'a str {
     &args[at + 1]
 }
 
+/// The allocator settings that keep the shipper small are the same on a
+/// host (systemd) and in a pod (the sidecar manifest).
+#[test]
+fn shipper_unit_and_sidecar_hand_memory_back_alike() {
+    let (_, keys) = unit("deploy/faultline-shipper.service");
+    let mut on_host: Vec<String> = keys
+        .iter()
+        .filter(|(k, _)| k == "Environment")
+        .flat_map(|(_, v)| v.split_whitespace().map(str::to_string))
+        .filter(|v| v.starts_with("MIMALLOC_"))
+        .collect();
+    let deployment = &documents("Deployment")[0];
+    let shipper = deployment["spec"]["template"]["spec"]["initContainers"]
+        .as_vec()
+        .expect("initContainers")
+        .iter()
+        .find(|c| c["name"].as_str() == Some("faultline-shipper"))
+        .expect("the faultline-shipper container");
+    let mut in_pod: Vec<String> = shipper["env"]
+        .as_vec()
+        .expect("env")
+        .iter()
+        .filter(|e| str_of(&e["name"]).starts_with("MIMALLOC_"))
+        .map(|e| format!("{}={}", str_of(&e["name"]), str_of(&e["value"])))
+        .collect();
+    on_host.sort();
+    in_pod.sort();
+    assert!(!in_pod.is_empty(), "the sidecar sets no MIMALLOC_ variable");
+    assert_eq!(on_host, in_pod);
+}
+
 #[test]
 fn shipper_unit_starts_the_shipper_it_describes() {
     let (args, keys) = unit("deploy/faultline-shipper.service");
