@@ -45,6 +45,7 @@ mod metrics;
 mod reader;
 mod segment;
 mod sender;
+mod split;
 mod spool;
 mod stdin;
 

@@ -26,6 +26,8 @@ pub struct Metrics {
     pub bytes_read: AtomicU64,
     pub events_sent: AtomicU64,
     pub batches_sent: AtomicU64,
+    /// Batches halved because the collector found them too large (413).
+    pub batches_split: AtomicU64,
     /// Raw segments the collector acknowledged (`parse_at = "collector"`).
     pub segments_sent: AtomicU64,
     pub retries: AtomicU64,
@@ -46,6 +48,10 @@ const COUNTERS: &[(&str, &str)] = &[
     ("bytes_read_total", "Bytes read from inputs."),
     ("events_sent_total", "Events the collector acknowledged."),
     ("batches_sent_total", "Batches the collector acknowledged."),
+    (
+        "batches_split_total",
+        "Batches halved because the collector refused them as too large (413).",
+    ),
     (
         "segments_sent_total",
         "Raw segments the collector acknowledged (parse_at = collector).",
@@ -78,6 +84,7 @@ impl Metrics {
             "bytes_read_total" => &self.bytes_read,
             "events_sent_total" => &self.events_sent,
             "batches_sent_total" => &self.batches_sent,
+            "batches_split_total" => &self.batches_split,
             "segments_sent_total" => &self.segments_sent,
             "retries_total" => &self.retries,
             "truncated_lines_total" => &self.truncated_lines,

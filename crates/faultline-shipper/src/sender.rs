@@ -11,12 +11,16 @@
 //!   retried slowly, forever (dropping would lose data);
 //! - 408, 429, 5xx, no answer: retried forever with jittered exponential
 //!   backoff up to 30 s (`Retry-After` is honoured within that cap);
-//! - any other 4xx (413: a batch larger than the collector takes): retried a
-//!   few times, then the batch is dropped, logged and counted.
+//! - 413 (a body larger than the collector takes): the body is halved and
+//!   each half sent on its own, down to one event or one line, which alone
+//!   is dropped, logged and counted ([`crate::split`]);
+//! - any other 4xx: retried a few times, then the batch is dropped, logged
+//!   and counted.
 
 use crate::backoff::{self, Backoff};
 use crate::config::CollectorConfig;
 use crate::metrics::Metrics;
+use crate::split;
 use crate::spool::Spool;
 use faultline_event::{Event, wire};
 use reqwest::StatusCode;
@@ -78,6 +82,7 @@ struct RejectedLine {
 
 enum Outcome {
     Done,
+    TooLarge,
     Retry {
         reason: String,
         slow: bool,
@@ -135,11 +140,28 @@ impl Sender {
                 return;
             }
         };
+        self.send(seq, body, content_type, (batch.events, raw))
+            .await;
+        if let Some(path) = &batch.spooled {
+            Spool::remove(path);
+        }
+        let _ = self.acks.send(seq);
+    }
+
+    /// Posts `body` (of `units` events, or segments when raw) until the
+    /// collector stores it or refuses it for good; a body it finds too large
+    /// is halved and each half sent the same way.
+    async fn send(&self, seq: u64, body: Vec<u8>, content_type: &str, (units, raw): (u64, bool)) {
         let mut backoff = Backoff::default();
         let mut client_errors = 0;
         loop {
-            let delay = match self.post(&body, content_type, (batch.events, raw)).await {
+            let delay = match self.post(&body, content_type, (units, raw)).await {
                 Outcome::Done => break,
+                Outcome::TooLarge => {
+                    self.send_halves(seq, &body, content_type, (units, raw))
+                        .await;
+                    break;
+                }
                 Outcome::Retry {
                     reason,
                     slow,
@@ -174,10 +196,10 @@ impl Sender {
                         tracing::error!(
                             seq,
                             reason,
-                            events = batch.events,
+                            events = units,
                             "the collector refused a batch; its events are dropped"
                         );
-                        Metrics::add(&self.metrics.dropped_lines, batch.events);
+                        Metrics::add(&self.metrics.dropped_lines, units);
                         break;
                     }
                     tracing::warn!(seq, reason, "the collector refused a batch; retrying");
@@ -187,10 +209,44 @@ impl Sender {
             Metrics::add(&self.metrics.retries, 1);
             tokio::time::sleep(delay).await;
         }
-        if let Some(path) = &batch.spooled {
-            Spool::remove(path);
+    }
+
+    /// Sends the two halves of a body refused as too large, one after the
+    /// other; a body of one event (or one line) is dropped and counted.
+    async fn send_halves(
+        &self,
+        seq: u64,
+        body: &[u8],
+        content_type: &str,
+        (units, raw): (u64, bool),
+    ) {
+        match split::halve(body, raw) {
+            Ok(Some(halves)) => {
+                tracing::warn!(
+                    seq,
+                    units,
+                    bytes = body.len(),
+                    "the collector refused a batch as too large; sending it in halves"
+                );
+                Metrics::add(&self.metrics.batches_split, 1);
+                for half in halves {
+                    Box::pin(self.send(seq, half.body, content_type, (half.units, raw))).await;
+                }
+            }
+            Ok(None) => {
+                tracing::error!(
+                    seq,
+                    bytes = body.len(),
+                    segments = raw,
+                    "one event (or line) is larger than the collector takes; it is dropped (raise the collector's limits.max_body_bytes)"
+                );
+                Metrics::add(&self.metrics.dropped_lines, units);
+            }
+            Err(err) => {
+                tracing::error!(seq, error = %err, "could not halve a batch the collector refused as too large; its events are dropped");
+                Metrics::add(&self.metrics.dropped_lines, units);
+            }
         }
-        let _ = self.acks.send(seq);
     }
 
     async fn body(&self, payload: Payload) -> Result<Vec<u8>, String> {
@@ -271,6 +327,7 @@ impl Sender {
                 self.stored(&answer, stored, raw);
                 Outcome::Done
             }
+            413 => Outcome::TooLarge,
             401 | 403 | 404 => retry(reason(), true, None),
             408 | 429 | 500..=599 => retry(reason(), false, after),
             _ => Outcome::ClientError(reason()),

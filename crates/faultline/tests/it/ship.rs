@@ -595,3 +595,63 @@ fn parse_at_collector_survives_sigkill_with_every_event_once_and_traces_parsed()
     assert!(restarted.sigterm().success());
     assert_eq!(metric(&c, "faultline_store_events_total "), written as f64);
 }
+
+/// A line of `len` pseudo-random hex digits: gzip cannot shrink it much.
+fn noise_line(len: usize) -> String {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let digits: String = (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from_digit((x % 16) as u32, 16).unwrap()
+        })
+        .collect();
+    format!("2026-11-26 07:00:00,000 WARN [worker-0] blob {digits}\n")
+}
+
+/// A collector whose body limit is far below the shipper's batches answers
+/// 413: the shipper halves the batch until the collector takes it, so every
+/// event arrives once; only a single line larger than the limit is dropped,
+/// and said so, in both wire forms.
+#[test]
+fn a_body_limit_below_the_batch_size_is_met_by_halving() {
+    for parse_at in ["shipper", "collector"] {
+        let dir = tempfile::tempdir().unwrap();
+        let logs = dir.path().join("logs");
+        fs::create_dir(&logs).unwrap();
+        let app = logs.join("app.log");
+        append(&app, 0, 1_500);
+        OpenOptions::new()
+            .append(true)
+            .open(&app)
+            .and_then(|mut f| f.write_all(noise_line(64 << 10).as_bytes()))
+            .expect("append the big line");
+        append(&app, 1_500, 1_500);
+        let collector_config = dir.path().join("collector.toml");
+        fs::write(&collector_config, "[limits]\nmax_body_bytes = 8192\n").unwrap();
+        let c = Collector::start(&dir.path().join("data"), Some(&collector_config));
+        let glob = format!("{}/*.log", logs.display());
+        let state = dir.path().join("state");
+        let mut args = ship_args(&c, &state, &glob);
+        args.extend(["--parse-at", parse_at]);
+        let mut shipper = Shipper::start(&dir.path().join("ship.log"), &args);
+        let stored = wait_stored(&c, None, 3_000, Duration::from_secs(60));
+        assert_eq!(stored, 3_000, "{parse_at}: {}", shipper.logs());
+        let dropped =
+            shipper.wait_for_log("one event (or line) is larger than the collector takes");
+        assert_eq!(dropped["level"], "ERROR");
+        assert!(shipper.metric("faultline_shipper_batches_split_total ") >= 2.0);
+        assert_eq!(
+            shipper.metric("faultline_shipper_dropped_lines_total "),
+            1.0
+        );
+        assert_eq!(search_total(&c, &[("q", "blob")], None), 0);
+        assert!(shipper.sigterm().success());
+        assert_eq!(
+            search_total(&c, &[("limit", "1")], None),
+            3_000,
+            "{parse_at}"
+        );
+    }
+}
