@@ -4,8 +4,15 @@
 //! Only [`Checkpoints::commit`] advances an offset, and it never moves one
 //! back: the consumer calls it once everything before the offset is
 //! delivered. The tailer reads the offsets to resume after a restart.
+//!
+//! Each entry also keeps the id's *tail*: the last bytes the tailer read
+//! and the offset they end at (at or past the delivered offset). After a
+//! restart a file resumes an id only if it still holds those bytes there, so
+//! a file rewritten while the shipper was stopped (same first line, longer
+//! than before) is read as new content instead of from the middle.
+//! Version 1 files (no tails) are read as they are.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::TailError;
 
 const FILE_NAME: &str = "checkpoints.json";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 /// How stale a seen file's `updated` may get before `touch` refreshes it (and
 /// so dirties the file); keeps quiet files from being pruned without
 /// rewriting the file on every scan.
@@ -34,7 +41,16 @@ pub struct Checkpoints {
 struct Inner {
     dir: PathBuf,
     files: BTreeMap<String, Entry>,
+    /// The last bytes read of each id (saved with its entry, if it has one).
+    tails: HashMap<String, Tail>,
     dirty: bool,
+}
+
+/// The last bytes read of an id and the offset they end at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Tail {
+    pub end: u64,
+    pub bytes: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,19 +61,29 @@ struct Entry {
     updated: u64,
 }
 
+/// The file: version 2, which reads version 1 too (it had no tails).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FileV1 {
+struct FileV2 {
     version: u32,
-    files: Vec<EntryV1>,
+    files: Vec<EntryV2>,
 }
 
 #[derive(Serialize, Deserialize)]
-struct EntryV1 {
+struct EntryV2 {
     file_id: String,
     path: PathBuf,
     offset: u64,
     updated: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tail: Option<TailV2>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TailV2 {
+    end: u64,
+    /// Lowercase hex.
+    hex: String,
 }
 
 impl Checkpoints {
@@ -66,14 +92,15 @@ impl Checkpoints {
     /// silent start-over.
     pub fn load(state_dir: &Path) -> Result<Checkpoints, TailError> {
         let path = state_dir.join(FILE_NAME);
-        let files = match fs::read(&path) {
+        let (files, tails) = match fs::read(&path) {
             Ok(bytes) => parse(&path, &bytes)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Default::default(),
             Err(e) => return Err(TailError::io("reading", path, e)),
         };
         let inner = Inner {
             dir: state_dir.to_path_buf(),
             files,
+            tails,
             dirty: false,
         };
         Ok(Checkpoints {
@@ -113,6 +140,32 @@ impl Checkpoints {
         inner.dirty = true;
     }
 
+    /// The tailer read up to `end` of `file_id`, `bytes` being the last of
+    /// it. Saved with the next commit's save (never the only reason for one).
+    pub(crate) fn note_tail(&self, file_id: &str, end: u64, bytes: &[u8]) {
+        let mut inner = self.lock();
+        match inner.tails.get_mut(file_id) {
+            Some(t) if t.end == end => {}
+            Some(t) => {
+                t.end = end;
+                t.bytes.clear();
+                t.bytes.extend_from_slice(bytes);
+            }
+            None => {
+                let tail = Tail {
+                    end,
+                    bytes: bytes.to_vec(),
+                };
+                inner.tails.insert(file_id.to_string(), tail);
+            }
+        }
+    }
+
+    /// The last bytes read of `file_id` (this run, or saved by the last).
+    pub(crate) fn tail(&self, file_id: &str) -> Option<Tail> {
+        self.lock().tails.get(file_id).cloned()
+    }
+
     /// Writes atomically (temp file, fsync, rename, fsync of the folder); a
     /// cheap no-op when nothing changed since the last save.
     pub fn save(&self) -> Result<(), TailError> {
@@ -120,7 +173,7 @@ impl Checkpoints {
         if !inner.dirty {
             return Ok(());
         }
-        write_atomically(&inner.dir, &encode(&inner.files))?;
+        write_atomically(&inner.dir, &encode(&inner.files, &inner.tails))?;
         inner.dirty = false;
         Ok(())
     }
@@ -132,6 +185,8 @@ impl Checkpoints {
         let before = inner.files.len();
         inner.files.retain(|_, e| e.updated >= cutoff);
         if inner.files.len() != before {
+            let Inner { files, tails, .. } = &mut *inner;
+            tails.retain(|id, _| files.contains_key(id));
             inner.dirty = true;
         }
     }
@@ -183,20 +238,27 @@ pub(crate) fn generation_id(base: &str, generation: u32) -> String {
     }
 }
 
-fn parse(path: &Path, bytes: &[u8]) -> Result<BTreeMap<String, Entry>, TailError> {
+type Loaded = (BTreeMap<String, Entry>, HashMap<String, Tail>);
+
+fn parse(path: &Path, bytes: &[u8]) -> Result<Loaded, TailError> {
     let corrupt = |message: String| TailError::CorruptCheckpoint {
         path: path.to_path_buf(),
         message,
     };
-    let file: FileV1 = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
-    if file.version != VERSION {
+    let file: FileV2 = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+    if !(1..=VERSION).contains(&file.version) {
         return Err(corrupt(format!(
-            "unsupported version {} (this build reads {VERSION})",
+            "unsupported version {} (this build reads 1 to {VERSION})",
             file.version
         )));
     }
-    let mut files = BTreeMap::new();
+    let (mut files, mut tails) = (BTreeMap::new(), HashMap::new());
     for e in file.files {
+        if let Some(t) = e.tail {
+            let bytes = from_hex(&t.hex)
+                .ok_or_else(|| corrupt(format!("file id {}: tail is not hex", e.file_id)))?;
+            tails.insert(e.file_id.clone(), Tail { end: t.end, bytes });
+        }
         let entry = Entry {
             path: e.path,
             offset: e.offset,
@@ -206,26 +268,44 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<BTreeMap<String, Entry>, TailError
             return Err(corrupt(format!("file id {} appears twice", e.file_id)));
         }
     }
-    Ok(files)
+    Ok((files, tails))
 }
 
-fn encode(files: &BTreeMap<String, Entry>) -> Vec<u8> {
+fn encode(files: &BTreeMap<String, Entry>, tails: &HashMap<String, Tail>) -> Vec<u8> {
     let files = files
         .iter()
-        .map(|(id, e)| EntryV1 {
+        .map(|(id, e)| EntryV2 {
             file_id: id.clone(),
             path: e.path.clone(),
             offset: e.offset,
             updated: e.updated,
+            tail: tails.get(id).map(|t| TailV2 {
+                end: t.end,
+                hex: to_hex(&t.bytes),
+            }),
         })
         .collect();
-    let mut out = serde_json::to_vec_pretty(&FileV1 {
+    let mut out = serde_json::to_vec_pretty(&FileV2 {
         version: VERSION,
         files,
     })
     .expect("checkpoints serialise");
     out.push(b'\n');
     out
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 fn write_atomically(dir: &Path, bytes: &[u8]) -> Result<(), TailError> {
@@ -294,6 +374,33 @@ mod tests {
         fs::write(dir.path().join(FILE_NAME), b"{\"version\":7,\"files\":[]}").unwrap();
         let err = Checkpoints::load(dir.path()).unwrap_err();
         assert!(err.to_string().contains("unsupported version 7"), "{err}");
+    }
+
+    #[test]
+    fn tails_are_saved_with_their_entries_and_version_1_still_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let cp = Checkpoints::load(dir.path()).unwrap();
+        cp.note_tail("a", 12, b"line\n\x00\xff");
+        cp.note_tail("unsaved", 3, b"abc");
+        cp.commit("a", Path::new("/x"), 10);
+        cp.save().unwrap();
+        let again = Checkpoints::load(dir.path()).unwrap();
+        let tail = again.tail("a").expect("saved tail");
+        assert_eq!(
+            (tail.end, tail.bytes.as_slice()),
+            (12, &b"line\n\x00\xff"[..])
+        );
+        assert_eq!(again.tail("unsaved"), None, "no entry, nothing saved");
+
+        fs::write(
+            dir.path().join(FILE_NAME),
+            br#"{"version":1,"files":[{"file_id":"a","path":"/x","offset":7,"updated":1}]}"#,
+        )
+        .unwrap();
+        let v1 = Checkpoints::load(dir.path()).unwrap();
+        assert_eq!((v1.get("a"), v1.tail("a")), (Some(7), None));
+        assert_eq!(from_hex("0g"), None);
+        assert_eq!(from_hex("abc"), None);
     }
 
     #[test]

@@ -7,9 +7,10 @@
 //! (copytruncate's copy, the same file by another path, its `.gz`) and
 //! continues the id; a file that does not is new content and gets the next
 //! generation (`<hash>-<n>`), registered in the checkpoints at offset 0 so
-//! a restart finds it. After a restart, where no tail is known yet, a
-//! generation resumes in the file at the path it was last committed from,
-//! or else in the newest generation.
+//! a restart finds it. After a restart a generation resumes in the file at
+//! the path it was last committed from, or else in the newest generation,
+//! and only if that file still holds the id's saved tail (else it was
+//! rewritten while the shipper was stopped, and is new content).
 
 use std::collections::HashMap;
 use std::fs;
@@ -333,14 +334,43 @@ impl Tailer {
     }
 
     /// A checkpoint of `id` this file may resume from: the id was last
-    /// committed from this path, or it is the newest generation; and the file
-    /// is not shorter than the checkpoint (else it was truncated meanwhile).
-    fn resumable(&self, index: usize, id: &str, newest: bool) -> Option<u64> {
+    /// committed from this path, or it is the newest generation; the file is
+    /// not shorter than the checkpoint (else it was truncated meanwhile) and
+    /// holds the id's saved tail (else it was rewritten meanwhile).
+    fn resumable(&mut self, index: usize, id: &str, newest: bool) -> Option<u64> {
         let offset = self.checkpoints.get(id)?;
         let t = &self.files[index];
         let here = self.checkpoints.path_of(id).is_some_and(|p| p == t.path);
         let fits = is_gz(&t.path) || t.size >= offset;
-        (fits && (here || newest)).then_some(offset)
+        if !(fits && (here || newest)) {
+            return None;
+        }
+        if !self.holds_saved_tail(index, id) {
+            tracing::info!(path = %self.files[index].path.display(), file_id = id, offset, "file rewritten since its checkpoint; reading it as new content");
+            return None;
+        }
+        Some(offset)
+    }
+
+    /// Whether the file holds the id's last read bytes where they were read
+    /// (true when none were saved, or for `.gz`, whose offsets count
+    /// decompressed bytes and which is never rewritten in place).
+    fn holds_saved_tail(&mut self, index: usize, id: &str) -> bool {
+        let Some(tail) = self.checkpoints.tail(id) else {
+            return true;
+        };
+        let t = &mut self.files[index];
+        let Some(reader) = t.reader.as_mut().filter(|_| !is_gz(&t.path)) else {
+            return true;
+        };
+        let Some(start) = tail.end.checked_sub(tail.bytes.len() as u64) else {
+            return true;
+        };
+        let mut here = vec![0; tail.bytes.len()];
+        match reader.read_full_at(start, &mut here) {
+            Ok(n) => n == here.len() && here == tail.bytes,
+            Err(_) => true,
+        }
     }
 
     fn held_elsewhere(&self, id: &str, index: usize) -> bool {

@@ -333,6 +333,7 @@ impl Tailer {
             bytes,
         });
         advance(state, bytes);
+        self.checkpoints.note_tail(&id, state.offset, &state.tail);
         self.bytes_read += n as u64;
         Turn::Read(n)
     }

@@ -53,3 +53,33 @@ fn a_corrupt_checkpoint_file_is_a_clear_error() {
         "{message}"
     );
 }
+
+/// Rewritten while the shipper was stopped, with the same first line and
+/// past the checkpoint: the bytes before the checkpoint are not the ones
+/// read, so this is new content, read from its start as a new generation
+/// (it used to resume at the old offset, in the middle of the new content).
+#[test]
+fn a_file_rewritten_past_its_checkpoint_while_stopped_is_read_from_its_start() {
+    let mut h = Harness::new(&["app.log"], StartAt::Beginning);
+    let path = h.path("app.log");
+    std::fs::write(&path, format!("=== app v1 ===\n{}", lines("old", 0, 50))).unwrap();
+    h.quiesce();
+    h.restart_committing_all();
+    h.data.clear();
+    h.first_offset.clear();
+    let new = format!("=== app v1 ===\n{}", lines("new", 0, 400));
+    std::fs::write(&path, &new).unwrap();
+    h.quiesce();
+    let id = format!("{}-1", id_of("=== app v1 ==="));
+    assert_eq!(h.first_offset.get(&id), Some(&0), "{:?}", h.first_offset);
+    assert_eq!(String::from_utf8_lossy(&h.data[&id]), new);
+    assert_eq!(h.data.len(), 1, "{:?}", h.data.keys());
+
+    // And a file left alone resumes where it was, tails and all.
+    h.restart_committing_all();
+    h.data.clear();
+    h.first_offset.clear();
+    append(&path, b"one more\n");
+    h.quiesce();
+    assert_eq!(h.data[&id], b"one more\n");
+}
