@@ -13,6 +13,11 @@
 # posted, search polled until it appears), and top-groups query p50/p99
 # over 200 requests. The corpus and its batches are kept under
 # target/bench-corpus/ and reused.
+#
+# INGEST_CONFIG=FILE starts the collector with that config file (for
+# example a `[store]` table to try another commit interval).
+# INGEST_PERF=FILE records a call-graph profile of the collector while the
+# batches are sent (`perf record -g`), for `perf report -i FILE`.
 set -euo pipefail
 
 mib="${1:-256}"
@@ -60,7 +65,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$bin" collect --listen 127.0.0.1:0 --data "$work/data" --log-format json 2>"$work/log" &
+config_args=()
+if [[ -n "${INGEST_CONFIG:-}" ]]; then config_args=(--config "$INGEST_CONFIG"); fi
+"$bin" collect --listen 127.0.0.1:0 --data "$work/data" --log-format json "${config_args[@]}" 2>"$work/log" &
 collector_pid=$!
 addr=""
 for _ in $(seq 200); do
@@ -79,6 +86,12 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$collector_pid/stat"; }
 ticks_per_second="$(getconf CLK_TCK)"
 
 echo "sending $(ls "$batches" | wc -l) batches with $clients clients to $base" >&2
+perf_pid=""
+if [[ -n "${INGEST_PERF:-}" ]]; then
+	perf record -g -o "$INGEST_PERF" -p "$collector_pid" 2>/dev/null &
+	perf_pid=$!
+	sleep 0.5
+fi
 cpu_before="$(cpu_ticks)"
 start="$(date +%s.%N)"
 find "$batches" -name 'b*.gz' -print0 | sort -z |
@@ -87,6 +100,10 @@ find "$batches" -name 'b*.gz' -print0 | sort -z |
 		--data-binary @{} "$base/api/v1/ingest"
 end="$(date +%s.%N)"
 cpu_after="$(cpu_ticks)"
+if [[ -n "$perf_pid" ]]; then
+	kill -INT "$perf_pid"
+	wait "$perf_pid" || true
+fi
 
 token="visibility$(date +%s%N)"
 posted="$(date +%s.%N)"

@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const BATCH: usize = 1000;
+/// Commits without new events after which a day's writer merges and closes.
+const IDLE_COMMITS: usize = 30;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -55,13 +57,22 @@ fn main() {
     }
     index.commit_with(u64::MAX).expect("commit");
     let (wall, cpu) = (started.elapsed().as_secs_f64(), cpu_seconds() - cpu0);
+    let unmerged = index.size_bytes();
+    // What the collector does once a day stops receiving events: its idle
+    // writer merges the day into one segment and closes.
+    let merge_started = Instant::now();
+    for _ in 0..IDLE_COMMITS {
+        index.commit_with(u64::MAX).expect("commit");
+    }
+    let merge_seconds = merge_started.elapsed().as_secs_f64();
     let mib = raw_bytes as f64 / f64::from(1 << 20);
     let size = index.size_bytes();
     println!("events            {}", events.len());
     println!("raw bytes         {raw_bytes} ({mib:.1} MiB)");
     println!(
-        "index bytes       {size} ({:.3} × raw)",
-        size as f64 / raw_bytes as f64
+        "index bytes       {size} ({:.3} × raw) once merged, {unmerged} ({:.3} × raw) before (merge {merge_seconds:.2} s)",
+        size as f64 / raw_bytes as f64,
+        unmerged as f64 / raw_bytes as f64
     );
     println!("indexing          {wall:.2} s wall, {cpu:.2} CPU-s");
     println!(
@@ -69,6 +80,11 @@ fn main() {
         mib / wall,
         mib / cpu
     );
+    for (part, bytes) in index.space_usage().expect("space usage") {
+        if bytes * 100 >= size {
+            println!("  {part:<28} {:>6.2} MB", bytes as f64 / 1e6);
+        }
+    }
     latencies(&index);
 }
 

@@ -188,6 +188,26 @@ impl EventIndex {
         dir_size(&self.dir)
     }
 
+    /// Where the committed index's bytes go, summed over days and segments:
+    /// `(part, bytes)` with parts such as `postings/message` or `store`,
+    /// largest first. For benchmarks and capacity planning.
+    pub fn space_usage(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut parts: BTreeMap<String, u64> = BTreeMap::new();
+        for day in self.read_days().values() {
+            let usage = day
+                .reader
+                .searcher()
+                .space_usage()
+                .map_err(io_err(&day.path))?;
+            for segment in usage.segments() {
+                usage_parts(segment, &mut parts);
+            }
+        }
+        let mut parts: Vec<(String, u64)> = parts.into_iter().collect();
+        parts.sort_by_key(|part| std::cmp::Reverse(part.1));
+        Ok(parts)
+    }
+
     fn day(&self, date: NaiveDate) -> Result<Arc<Day>, StoreError> {
         if let Some(day) = self.read_days().get(&date) {
             return Ok(day.clone());
@@ -236,7 +256,9 @@ fn check_version(dir: &Path) -> Result<(), StoreError> {
     match std::fs::read_to_string(&path) {
         Ok(text) if text.trim() == SCHEMA_VERSION.to_string() => Ok(()),
         Ok(text) => Err(StoreError::Index(format!(
-            "{}: index schema version {} is not the supported {SCHEMA_VERSION}",
+            "{}: index schema version {} is not the supported {SCHEMA_VERSION} \
+             (written by another faultline version); move the folder aside to start a new \
+             index, or rebuild it from the logs with `faultline analyze --data`",
             dir.display(),
             text.trim()
         ))),
@@ -281,6 +303,33 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     std::fs::File::open(parent)
         .and_then(|d| d.sync_all())
         .map_err(io_err(parent))
+}
+
+fn usage_parts(
+    segment: &tantivy::space_usage::SegmentSpaceUsage,
+    parts: &mut BTreeMap<String, u64>,
+) {
+    use tantivy::index::SegmentComponent as C;
+    use tantivy::space_usage::ComponentSpaceUsage;
+    let components = [
+        ("postings", C::Postings),
+        ("positions", C::Positions),
+        ("terms", C::Terms),
+        ("fast", C::FastFields),
+        ("fieldnorms", C::FieldNorms),
+        ("store", C::Store),
+    ];
+    for (name, component) in components {
+        match segment.component(component) {
+            ComponentSpaceUsage::PerField(fields) => {
+                for field in fields.fields() {
+                    let key = format!("{name}/{}", field.field_name());
+                    *parts.entry(key).or_default() += field.total().get_bytes();
+                }
+            }
+            other => *parts.entry(name.to_string()).or_default() += other.total().get_bytes(),
+        }
+    }
 }
 
 fn dir_size(path: &Path) -> u64 {

@@ -2,7 +2,7 @@
 //! folders, retention and reopening.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use faultline_event::{Event, Exception, Frame, Level};
+use faultline_event::{Event, Exception, Frame, Level, SourcePos};
 use faultline_store::{EventIndex, SearchQuery, StatsQuery, StoreConfig, StoreError};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -382,7 +382,8 @@ impl Gen {
 
 /// Events whose parts take every path of the stored form: times with and
 /// without sub-millisecond digits or missing, empty, short and overlong
-/// keyword values, every level.
+/// keyword values and explanations, every level, sources with and without
+/// a file id (and one whose file id has a newline), and none.
 fn varied_events(n: usize) -> Vec<Event> {
     let mut g = Gen(0x9e37_79b9_7f4a_7c15);
     let long = "x".repeat(1500);
@@ -414,7 +415,16 @@ fn varied_events(n: usize) -> Vec<Event> {
                 .map(String::from);
             e.template = g.pick(&["event <*> happened", &long]).map(String::from);
             e.fingerprint = g.pick(&["f00d", "beef"]).map(String::from);
-            e.explanation = g.pick(&["grouped by: message template"]).map(String::from);
+            e.explanation = g
+                .pick(&["grouped by: message template", "", &long])
+                .map(String::from);
+            e.source = g
+                .pick(&["9555e8555c62dcfd", "", "a\nb"])
+                .map(|file_id| SourcePos {
+                    path: format!("/var/log/app-{}.log", i % 3),
+                    file_id: file_id.into(),
+                    offset: g.next() >> (g.next() % 64),
+                });
             if g.next().is_multiple_of(3) {
                 e.fields.insert("status".into(), json!(500));
                 e.stack = Some("Error: boom\n    at f (a.js:1:2)".into());
@@ -442,4 +452,49 @@ fn stored_events_read_back_whole() {
     for (found, want) in found.iter().zip(&want) {
         assert_eq!(found, want);
     }
+}
+
+#[test]
+fn an_idle_day_is_merged_into_one_segment_and_still_found() {
+    let events = varied_events(300);
+    let dir = tempfile::tempdir().unwrap();
+    let index = EventIndex::open(dir.path(), &config()).unwrap();
+    for (n, chunk) in events.chunks(100).enumerate() {
+        index.add(chunk).unwrap();
+        index.commit_with(n as u64 + 1).unwrap();
+    }
+    let segments = |index: &EventIndex| -> usize {
+        index
+            .days()
+            .iter()
+            .map(|day| {
+                std::fs::read_dir(dir.path().join(day.to_string()))
+                    .unwrap()
+                    .flatten()
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "store"))
+                    .count()
+            })
+            .sum()
+    };
+    let before = segments(&index);
+    for _ in 0..30 {
+        index.commit_with(4).unwrap();
+    }
+    assert!(segments(&index) < before, "{before} segments stayed");
+    assert_eq!(segments(&index), index.days().len());
+    let mut found = search(&index, "");
+    found.sort_by(|a, b| a.message.cmp(&b.message));
+    let mut want = events;
+    want.sort_by(|a, b| a.message.cmp(&b.message));
+    assert_eq!(found, want);
+}
+
+#[test]
+fn an_index_of_another_schema_version_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("version"), "2\n").unwrap();
+    let err = EventIndex::open(dir.path(), &config()).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("schema version 2"), "{message}");
+    assert!(message.contains("move the folder aside"), "{message}");
 }

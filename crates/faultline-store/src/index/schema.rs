@@ -9,6 +9,8 @@
 //! | `frames` | `code` tokenizer (module, function, file of each frame) | no | `PaymentService`, `charge` |
 //! | `fields` | JSON, `field` tokenizer, no positions; numbers as numbers | yes (`raw`) | `status:500`, `by=path`, percentiles |
 //! | `ids` | whole value, lowercased, no positions | no | a request, trace or user id, found by exact term |
+//! | `explanation`, `source` | not indexed | yes | the stored event's explanation and source (`file_id`, newline, `path`) |
+//! | `source_offset` | not indexed | yes | the stored event's source offset |
 //! | `event` | stored only (zstd docstore), without what the fast fields hold | no | the hit itself |
 //!
 //! Results come newest first, never by relevance, so no field keeps
@@ -28,12 +30,12 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use tantivy::schema::{
     BytesOptions, DateOptions, DateTimePrecision, Field, IndexRecordOption, JsonObjectOptions,
-    OwnedValue, Schema, TextFieldIndexing, TextOptions,
+    NumericOptions, OwnedValue, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::{DateTime, TantivyDocument};
 
 /// Bumped whenever the schema or a tokenizer changes what is indexed.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// String values of `fields` longer than this are kept only in the stored
 /// event: they are payloads, not things to group or filter by.
@@ -58,6 +60,9 @@ pub struct Fields {
     pub frames: Field,
     pub fields: Field,
     pub ids: Field,
+    pub explanation: Field,
+    pub source: Field,
+    pub source_offset: Field,
     pub event: Field,
 }
 
@@ -124,6 +129,18 @@ impl Fields {
             frames: b.add_text_field("frames", text("code")),
             fields: b.add_json_field("fields", fields),
             ids: b.add_text_field("ids", ids),
+            explanation: b.add_text_field(
+                stored::EXPLANATION_COLUMN,
+                TextOptions::default().set_fast("raw"),
+            ),
+            source: b.add_text_field(
+                stored::SOURCE_COLUMN,
+                TextOptions::default().set_fast("raw"),
+            ),
+            source_offset: b.add_u64_field(
+                stored::SOURCE_OFFSET_COLUMN,
+                NumericOptions::default().set_fast(),
+            ),
             event: b.add_bytes_field("event", BytesOptions::default().set_stored()),
             schema: b.build(),
         }
@@ -172,6 +189,13 @@ impl Fields {
             }
         }
         self.add_fields(&mut doc, event);
+        if let Some(explanation) = stored::left_out_explanation(event) {
+            doc.add_text(self.explanation, explanation);
+        }
+        if let Some((source, offset)) = stored::left_out_source(event) {
+            doc.add_text(self.source, source);
+            doc.add_u64(self.source_offset, offset);
+        }
         doc.add_bytes(self.event, &stored::encode(event, ts));
         doc
     }

@@ -1,12 +1,18 @@
 //! What a document stores of its event: the event's JSON without the parts
 //! its fast fields already hold, rebuilt from them on read.
 //!
-//! The stored bytes are one mask byte, then JSON. The mask says which parts
-//! were left out: `ts` (when it is the indexed time to the millisecond),
-//! `service`, `host`, `level`, `logger`, `template` and `fingerprint` (when
-//! non-empty and not longer than the fast field keeps). Its high bit is
-//! always set, so bytes that start with `{` are a whole event's JSON, as the
-//! first version of the index stored it.
+//! The stored bytes are [`FORMAT`], a little-endian 16-bit mask, then JSON.
+//! The mask says which parts were left out: `ts` (when it is the indexed time
+//! to the millisecond), `service`, `host`, `level`, `logger`, `template`,
+//! `fingerprint` and `explanation` (when non-empty and not longer than
+//! [`MAX_LEFT_OUT_BYTES`]), and `source` (its `file_id` and `path` in the
+//! `source` column, its offset in `source_offset`). The explanation repeats
+//! for every event of a group and the offset is the stored event's least
+//! compressible number: as fast columns they cost a few bits an event.
+//!
+//! Earlier forms still decode: bytes that start with `{` are a whole event's
+//! JSON (schema 1), a first byte with its high bit set is a one-byte mask
+//! over the first seven parts (schema 2).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use faultline_event::{Event, Exception, Flag, Level, SourcePos};
@@ -19,11 +25,21 @@ use tantivy::{DocId, SegmentReader};
 /// indexed truncated to this length).
 pub const MAX_LEFT_OUT_BYTES: usize = 1024;
 
-const MARK: u8 = 0x80;
-const TS: u8 = 1;
+/// The first byte of the stored form.
+const FORMAT: u8 = 3;
+/// The high bit of schema 2's one-byte mask.
+const MARK_V2: u8 = 0x80;
+const TS: u16 = 1;
+const EXPLANATION: u16 = 1 << 7;
+const SOURCE: u16 = 1 << 8;
+
+/// The fast columns of the left-out explanation and source.
+pub const EXPLANATION_COLUMN: &str = "explanation";
+pub const SOURCE_COLUMN: &str = "source";
+pub const SOURCE_OFFSET_COLUMN: &str = "source_offset";
 
 /// The keyword parts that may be left out, their mask bit and fast field.
-const KEYWORDS: [(u8, &str); 6] = [
+const KEYWORDS: [(u16, &str); 6] = [
     (1 << 1, "service"),
     (1 << 2, "host"),
     (1 << 3, "level"),
@@ -64,6 +80,31 @@ struct Lean<'a> {
     flags: &'a [Flag],
 }
 
+/// Whether a keyword value is left out of the stored JSON (its fast column
+/// holds it).
+fn leaves_out(value: &str) -> bool {
+    !value.is_empty() && value.len() <= MAX_LEFT_OUT_BYTES
+}
+
+/// The explanation as its fast column holds it, when left out.
+pub fn left_out_explanation(event: &Event) -> Option<&str> {
+    event.explanation.as_deref().filter(|e| leaves_out(e))
+}
+
+/// The source as its fast columns hold it, when left out: `file_id`, a
+/// newline, `path`; and the offset.
+pub fn left_out_source(event: &Event) -> Option<(String, u64)> {
+    let source = event.source.as_ref().filter(|s| source_fits(s))?;
+    Some((
+        format!("{}\n{}", source.file_id, source.path),
+        source.offset,
+    ))
+}
+
+fn source_fits(source: &SourcePos) -> bool {
+    !source.file_id.contains('\n') && source.file_id.len() + source.path.len() < MAX_LEFT_OUT_BYTES
+}
+
 /// The stored bytes of `event`, indexed at `ts`.
 pub fn encode(event: &Event, ts: DateTime<Utc>) -> Vec<u8> {
     // Every part of the event is named here, so a new one cannot be
@@ -84,15 +125,15 @@ pub fn encode(event: &Event, ts: DateTime<Utc>) -> Vec<u8> {
         explanation,
         flags,
     } = event;
-    let mut mask = MARK;
+    let mut mask = 0u16;
     let ts_in_index =
         *event_ts == Some(ts) && ts.timestamp_subsec_nanos().is_multiple_of(1_000_000);
     if ts_in_index {
         mask |= TS;
     }
     // Whether a value stays in the JSON; if not, its bit goes in the mask.
-    let mut keep = |bit: u8, value: &str| {
-        let left_out = !value.is_empty() && value.len() <= MAX_LEFT_OUT_BYTES;
+    let mut keep = |bit: u16, value: &str| {
+        let left_out = leaves_out(value);
         if left_out {
             mask |= bit;
         }
@@ -104,6 +145,11 @@ pub fn encode(event: &Event, ts: DateTime<Utc>) -> Vec<u8> {
     let logger = logger.as_deref().filter(|v| keep(KEYWORDS[3].0, v));
     let template = template.as_deref().filter(|v| keep(KEYWORDS[4].0, v));
     let fingerprint = fingerprint.as_deref().filter(|v| keep(KEYWORDS[5].0, v));
+    let explanation = explanation.as_deref().filter(|v| keep(EXPLANATION, v));
+    let source_left_out = source.as_ref().is_some_and(source_fits);
+    if source_left_out {
+        mask |= SOURCE;
+    }
     let lean = Lean {
         ts: event_ts
             .filter(|_| !ts_in_index)
@@ -114,26 +160,42 @@ pub fn encode(event: &Event, ts: DateTime<Utc>) -> Vec<u8> {
         logger,
         message,
         fields,
-        source: source.as_ref(),
+        source: source.as_ref().filter(|_| !source_left_out),
         exception: exception.as_ref(),
         stack: stack.as_deref(),
         template,
         fingerprint,
-        explanation: explanation.as_deref(),
+        explanation,
         flags,
     };
     let mut bytes = Vec::with_capacity(256);
-    bytes.push(mask);
+    bytes.push(FORMAT);
+    bytes.extend_from_slice(&mask.to_le_bytes());
     serde_json::to_writer(&mut bytes, &lean).expect("an event always serialises");
     bytes
 }
 
 /// The event stored as `bytes` for document `doc` of `segment`.
 pub fn decode(bytes: &[u8], segment: &SegmentReader, doc: DocId) -> Result<Event, String> {
-    let Some((&mask, json)) = bytes.split_first().filter(|(m, _)| **m & MARK != 0) else {
-        return serde_json::from_slice(bytes).map_err(|e| e.to_string());
+    let (mask, json) = match bytes {
+        [FORMAT, lo, hi, json @ ..] => (u16::from_le_bytes([*lo, *hi]), json),
+        [v2, json @ ..] if v2 & MARK_V2 != 0 => (u16::from(v2 & !MARK_V2), json),
+        _ => (0, bytes),
     };
     let mut event: Event = serde_json::from_slice(json).map_err(|e| e.to_string())?;
+    if mask != 0 {
+        restore(&mut event, mask, segment, doc)?;
+    }
+    Ok(event)
+}
+
+/// Puts back the parts the mask says were left out, from the fast columns.
+fn restore(
+    event: &mut Event,
+    mask: u16,
+    segment: &SegmentReader,
+    doc: DocId,
+) -> Result<(), String> {
     let fast = segment.fast_fields();
     if mask & TS != 0 {
         let ts = fast
@@ -143,15 +205,18 @@ pub fn decode(bytes: &[u8], segment: &SegmentReader, doc: DocId) -> Result<Event
             .ok_or("no indexed time")?;
         event.ts = DateTime::from_timestamp_micros(ts.into_timestamp_micros());
     }
+    let column = |name: &str| -> Result<String, String> {
+        let column = fast.str(name).map_err(|e| e.to_string())?;
+        column
+            .as_ref()
+            .and_then(|c| first_str(c, doc))
+            .ok_or_else(|| format!("no indexed {name}"))
+    };
     for (bit, name) in KEYWORDS {
         if mask & bit == 0 {
             continue;
         }
-        let column = fast.str(name).map_err(|e| e.to_string())?;
-        let value = column
-            .as_ref()
-            .and_then(|c| first_str(c, doc))
-            .ok_or_else(|| format!("no indexed {name}"))?;
+        let value = column(name)?;
         match name {
             "service" => event.service = Some(value),
             "host" => event.host = Some(value),
@@ -161,7 +226,26 @@ pub fn decode(bytes: &[u8], segment: &SegmentReader, doc: DocId) -> Result<Event
             _ => event.fingerprint = Some(value),
         }
     }
-    Ok(event)
+    if mask & EXPLANATION != 0 {
+        event.explanation = Some(column(EXPLANATION_COLUMN)?);
+    }
+    if mask & SOURCE != 0 {
+        let both = column(SOURCE_COLUMN)?;
+        let (file_id, path) = both
+            .split_once('\n')
+            .ok_or("a source without its file id")?;
+        let offset = fast
+            .u64(SOURCE_OFFSET_COLUMN)
+            .map_err(|e| e.to_string())?
+            .first(doc)
+            .ok_or("no indexed source offset")?;
+        event.source = Some(SourcePos {
+            path: path.to_string(),
+            file_id: file_id.to_string(),
+            offset,
+        });
+    }
+    Ok(())
 }
 
 fn first_str(column: &StrColumn, doc: DocId) -> Option<String> {
