@@ -36,7 +36,8 @@ const THROWABLE_SUFFIXES: &[&str] = &["Exception", "Error", "Throwable", "Failur
 
 /// `at [loader/][module@version/]pkg.Class.method(Location)`, with log4j2's
 /// optional ` ~[jar:version]` packaging suffix.
-/// `... 12 more` and logback's `... 3 common frames omitted`.
+/// `... 12 more` and logback's `... 3 common frames omitted`; read by hand
+/// in [`omitted`] when the line is ASCII.
 static OMITTED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\.\.\. (?P<n>\d+) (?:more|common frames omitted)\s*$").expect("omitted regex")
 });
@@ -154,7 +155,7 @@ struct JavaMachine {
 impl Machine for JavaMachine {
     fn step(&mut self, line: &str) -> Step {
         let trimmed = line.trim_start();
-        if split_frame(trimmed).is_some() || OMITTED.is_match(trimmed) {
+        if split_frame(trimmed).is_some() || omitted(trimmed).is_some() {
             self.in_frames = true;
             return Step::Continue;
         }
@@ -216,8 +217,8 @@ impl Section {
     fn read(&mut self, line: &str, trimmed: &str) {
         if let Some(frame) = parse_frame(trimmed) {
             self.exception.frames.push(frame);
-        } else if let Some(caps) = OMITTED.captures(trimmed) {
-            self.omitted = caps["n"].parse().unwrap_or(0);
+        } else if let Some(n) = omitted(trimmed) {
+            self.omitted = n;
         } else if self.exception.frames.is_empty() {
             let value = &mut self.exception.value;
             value.push('\n');
@@ -249,6 +250,22 @@ fn build_chain(mut sections: Vec<Section>) -> Exception {
     cause.map(|b| *b).unwrap_or_default()
 }
 
+/// How many frames an omitted-frames line (`... 4 more`) leaves out; 0
+/// when the count is not a number Rust reads. `None` for any other line.
+fn omitted(trimmed: &str) -> Option<usize> {
+    if !trimmed.is_ascii() {
+        let caps = OMITTED.captures(trimmed)?;
+        return Some(caps["n"].parse().unwrap_or(0));
+    }
+    let rest = trimmed.strip_prefix("... ")?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let tail = rest[digits..]
+        .strip_prefix(" more")
+        .or_else(|| rest[digits..].strip_prefix(" common frames omitted"))?;
+    let spaces = tail.bytes().all(|c| is_ascii_space(c));
+    (digits > 0 && spaces).then(|| rest[..digits].parse().unwrap_or(0))
+}
+
 /// Parses `at pkg.Class.method(File.java:12)` (trimmed).
 fn parse_frame(trimmed: &str) -> Option<Frame> {
     let (name, location) = split_frame(trimmed)?;
@@ -272,6 +289,38 @@ fn parse_frame(trimmed: &str) -> Option<Frame> {
 /// hand: it runs on every frame line.
 fn split_frame(trimmed: &str) -> Option<(&str, &str)> {
     let rest = trimmed.strip_prefix("at")?;
+    let b = rest.as_bytes();
+    let name_from = b
+        .iter()
+        .position(|&c| !is_ascii_space(c))
+        .unwrap_or(b.len());
+    let name_to = name_from
+        + b[name_from..]
+            .iter()
+            .position(|&c| c == b'(' || c == b')' || c >= 0x80 || is_ascii_space(c))
+            .unwrap_or(b.len() - name_from);
+    if b.get(name_to).is_some_and(|&c| c >= 0x80) || b.get(name_from).is_some_and(|&c| c >= 0x80) {
+        // Unicode whitespace may be about: read it a character at a time.
+        return split_frame_chars(rest);
+    }
+    if name_from == 0 || name_to == name_from || b.get(name_to) != Some(&b'(') {
+        return None;
+    }
+    let after = &rest[name_to + 1..];
+    let close = memchr::memchr2(b'(', b')', after.as_bytes())?;
+    let tail = &after[close + 1..];
+    let tail_ok = tail.is_empty() || tail.starts_with(char::is_whitespace);
+    (after.as_bytes()[close] == b')' && tail_ok)
+        .then_some((&rest[name_from..name_to], &after[..close]))
+}
+
+/// The whitespace `char::is_whitespace` finds among ASCII bytes.
+fn is_ascii_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
+/// [`split_frame`] a character at a time, after the `at`.
+fn split_frame_chars(rest: &str) -> Option<(&str, &str)> {
     let name_and_rest = rest.trim_start();
     if name_and_rest.len() == rest.len() {
         return None;
@@ -330,6 +379,28 @@ fn parse_location(loc: &str) -> (Option<String>, Option<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The byte-wise frame split agrees with the character-wise one.
+        #[test]
+        fn frame_split_by_bytes_agrees_with_chars(
+            rest in "[ \t\u{a0}\u{2003}]{0,2}[a-z.()/ é\u{a0}:0-9]{0,12}[ ~\u{2003}]?[a-z\\[\\]]{0,3}",
+        ) {
+            let line = format!("at{rest}");
+            proptest::prop_assert_eq!(split_frame(&line), split_frame_chars(&rest));
+        }
+
+        /// The hand-read omitted-frames count agrees with the regex.
+        #[test]
+        fn omitted_by_hand_agrees_with_the_regex(
+            line in "(\\.\\.\\. |\\.\\. )?[0-9٣]{0,3}( more| common frames omitted| mor)?[ \t\u{b}\u{a0}x]{0,2}",
+        ) {
+            let by_regex = OMITTED
+                .captures(&line)
+                .map(|caps| caps["n"].parse().unwrap_or(0));
+            proptest::prop_assert_eq!(omitted(&line), by_regex);
+        }
+    }
 
     #[test]
     fn frame_lines_split_by_hand() {

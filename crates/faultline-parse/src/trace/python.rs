@@ -12,7 +12,9 @@
 
 use super::{Language, Machine, Start, Step};
 use faultline_event::{Exception, Frame};
+use memchr::memmem::FinderRev;
 use regex::Regex;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 const TRACEBACK: &str = "Traceback (most recent call last):";
@@ -320,8 +322,10 @@ fn text_line(blocks: &mut Vec<Block>, chained: &mut bool, text: &str) {
         return;
     };
     match &mut block.exception {
-        None if open && frame(trimmed).is_some() => block.frames.extend(frame(trimmed)),
-        None => block.exception = Some(exception_line(trimmed)),
+        None => match frame(trimmed).filter(|_| open) {
+            Some(frame) => block.frames.push(frame),
+            None => block.exception = Some(exception_line(trimmed)),
+        },
         Some(exception) if !*chained => {
             let blanks = std::mem::take(&mut block.blank_run);
             exception.value.push_str(&"\n".repeat(blanks + 1));
@@ -352,12 +356,38 @@ fn link(blocks: Vec<Block>) -> Option<Exception> {
 /// `ValueError: msg` into its type and message; a line that is not shaped so
 /// is kept whole as the message.
 fn exception_line(line: &str) -> Exception {
+    if let Some((kind, value)) = split_exception_ascii(line) {
+        return Exception::new(kind, value.unwrap_or(""));
+    }
     match EXCEPTION.captures(line) {
         Some(caps) => Exception::new(
             caps.get(1).map_or("", |m| m.as_str()),
             caps.get(2).map_or("", |m| m.as_str()),
         ),
         None => Exception::new("", line),
+    }
+}
+
+/// [`EXCEPTION`] read by hand over ASCII: the type, and the message when a
+/// `: ` follows it. `None` when the regex must decide: a line it does not
+/// match, or a type that reaches a non-ASCII byte (`\w` is Unicode).
+fn split_exception_ascii(line: &str) -> Option<(&str, Option<&str>)> {
+    let b = line.as_bytes();
+    if !b
+        .first()
+        .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
+    {
+        return None;
+    }
+    let end = b
+        .iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'.'))
+        .unwrap_or(b.len());
+    let (kind, rest) = line.split_at(end);
+    match rest.as_bytes() {
+        [] | [b':'] => Some((kind, None)),
+        [b':', b' ', tail @ ..] if !tail.contains(&b'\n') => Some((kind, Some(&rest[2..]))),
+        _ => None,
     }
 }
 
@@ -379,7 +409,13 @@ fn split_frame(line: &str) -> Option<(&str, &str, Option<&str>)> {
     const MARK: &str = "\", line ";
     let body = line.strip_prefix("File \"")?;
     let mut end = body.len();
-    while let Some(at) = body[..end].rfind(MARK) {
+    // Every occurrence of MARK within `body[..end]`, last first: a quote
+    // found from the back that opens one.
+    while let Some(at) = memchr::memrchr(b'"', &body.as_bytes()[..end]) {
+        if at + MARK.len() > end || !body[at..].starts_with(MARK) {
+            end = at;
+            continue;
+        }
         let rest = &body[at + MARK.len()..];
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         let after = &rest[digits..];
@@ -396,6 +432,12 @@ fn split_frame(line: &str) -> Option<(&str, &str, Option<&str>)> {
     None
 }
 
+/// The markers [`module_of`] looks for, searched from the back; built once,
+/// as every frame is looked at.
+static SITE_PACKAGES: LazyLock<FinderRev> = LazyLock::new(|| FinderRev::new("/site-packages/"));
+static DIST_PACKAGES: LazyLock<FinderRev> = LazyLock::new(|| FinderRev::new("/dist-packages/"));
+static LIB_PYTHON: LazyLock<FinderRev> = LazyLock::new(|| FinderRev::new("/lib/python"));
+
 /// The dotted module of an installed or standard-library file
 /// (`…/site-packages/django/core/handlers/base.py` → `django.core.handlers.base`,
 /// `<frozen importlib._bootstrap>` → `importlib._bootstrap`). Application
@@ -404,12 +446,18 @@ fn module_of(file: &str) -> Option<String> {
     if let Some(inner) = file.strip_prefix("<frozen ") {
         return inner.strip_suffix('>').map(str::to_string);
     }
-    let path = file.replace('\\', "/");
-    let rest = ["/site-packages/", "/dist-packages/"]
+    let path = match file.contains('\\') {
+        true => Cow::Owned(file.replace('\\', "/")),
+        false => Cow::Borrowed(file),
+    };
+    let rest = [&*SITE_PACKAGES, &*DIST_PACKAGES]
         .iter()
-        .find_map(|marker| path.rfind(marker).map(|p| &path[p + marker.len()..]))
+        .find_map(|marker| {
+            let p = marker.rfind(path.as_bytes())?;
+            Some(&path[p + marker.needle().len()..])
+        })
         .or_else(|| {
-            let p = path.rfind("/lib/python")?;
+            let p = LIB_PYTHON.rfind(path.as_bytes())?;
             let after = &path[p + "/lib/python".len()..];
             after.find('/').map(|slash| &after[slash + 1..])
         })?;
@@ -423,6 +471,25 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        #[test]
+        fn exception_line_by_hand_reads_as_the_regex(
+            line in "[A-Za-z_0-9.é:]{0,6}(: ?)?[a-z \n:é]{0,6}",
+        ) {
+            let by_regex = match EXCEPTION.captures(&line) {
+                Some(caps) => Exception::new(
+                    caps.get(1).map_or("", |m| m.as_str()),
+                    caps.get(2).map_or("", |m| m.as_str()),
+                ),
+                None => Exception::new("", &line),
+            };
+            proptest::prop_assert_eq!(exception_line(&line), by_regex);
+            if let Some((kind, value)) = split_exception_ascii(&line) {
+                let caps = EXCEPTION.captures(&line).expect("the regex matches too");
+                proptest::prop_assert_eq!(kind, caps.get(1).unwrap().as_str());
+                proptest::prop_assert_eq!(value, caps.get(2).map(|m| m.as_str()));
+            }
+        }
+
         #[test]
         fn frame_split_reads_as_the_grammar_says(
             file in "[a-z/ ,\"]{0,12}",
