@@ -292,8 +292,18 @@ impl Tailer {
                     .reader
                     .as_mut()
                     .expect("open while identifying");
+                // Nothing read of the id yet: the first line is all there is
+                // to compare, so a file beside its holder must show it holds
+                // the same bytes (a copy) or is new content.
+                let unread = state.tail.is_empty();
                 match same(reader, state) {
-                    Same::Yes => return Assignment::Continue(id),
+                    Same::Yes
+                        if !unread
+                            || !self.held_elsewhere(&id, index)
+                            || self.may_be_a_copy_in_progress(index, &id) =>
+                    {
+                        return Assignment::Continue(id);
+                    }
                     Same::Unknown
                         if self.files[index]
                             .path
@@ -302,7 +312,12 @@ impl Tailer {
                     {
                         return Assignment::Continue(id);
                     }
-                    Same::Unknown if self.held_elsewhere(&id, index) => return Assignment::Wait,
+                    Same::Unknown
+                        if self.held_elsewhere(&id, index)
+                            && self.may_be_a_copy_in_progress(index, &id) =>
+                    {
+                        return Assignment::Wait;
+                    }
                     _ => continue,
                 }
             }
@@ -333,43 +348,73 @@ impl Tailer {
         run.max(saved)
     }
 
-    /// A checkpoint of `id` this file may resume from: the id was last
-    /// committed from this path, or it is the newest generation; the file is
-    /// not shorter than the checkpoint (else it was truncated meanwhile) and
-    /// holds the id's saved tail (else it was rewritten meanwhile).
+    /// A checkpoint of `id` this file may resume from. The file must not be
+    /// shorter than the checkpoint (else it was truncated meanwhile). If the
+    /// id's tail was saved, the file must hold it where it was read (else it
+    /// was rewritten meanwhile; if it does, it is the id's content wherever
+    /// it lives now). Without a saved tail (`.gz`, an old checkpoint file)
+    /// the id must have been last committed from this path, or be the
+    /// newest generation.
     fn resumable(&mut self, index: usize, id: &str, newest: bool) -> Option<u64> {
         let offset = self.checkpoints.get(id)?;
         let t = &self.files[index];
         let here = self.checkpoints.path_of(id).is_some_and(|p| p == t.path);
-        let fits = is_gz(&t.path) || t.size >= offset;
-        if !(fits && (here || newest)) {
+        if !(is_gz(&t.path) || t.size >= offset) {
             return None;
         }
-        if !self.holds_saved_tail(index, id) {
-            tracing::info!(path = %self.files[index].path.display(), file_id = id, offset, "file rewritten since its checkpoint; reading it as new content");
-            return None;
+        match self.holds_saved_tail(index, id) {
+            Some(true) => Some(offset),
+            Some(false) => {
+                let path = self.files[index].path.display();
+                tracing::info!(%path, file_id = id, offset, "not the content of this checkpoint: read as new content");
+                None
+            }
+            None => (here || newest).then_some(offset),
         }
-        Some(offset)
     }
 
-    /// Whether the file holds the id's last read bytes where they were read
-    /// (true when none were saved, or for `.gz`, whose offsets count
-    /// decompressed bytes and which is never rewritten in place).
-    fn holds_saved_tail(&mut self, index: usize, id: &str) -> bool {
-        let Some(tail) = self.checkpoints.tail(id) else {
-            return true;
-        };
+    /// Whether the file holds the id's last read bytes where they were read;
+    /// None when there is nothing to compare (no tail saved, a `.gz` file,
+    /// whose offsets count decompressed bytes, or a read error).
+    fn holds_saved_tail(&mut self, index: usize, id: &str) -> Option<bool> {
+        let tail = self.checkpoints.tail(id)?;
         let t = &mut self.files[index];
-        let Some(reader) = t.reader.as_mut().filter(|_| !is_gz(&t.path)) else {
-            return true;
-        };
-        let Some(start) = tail.end.checked_sub(tail.bytes.len() as u64) else {
-            return true;
-        };
+        let reader = t.reader.as_mut().filter(|_| !is_gz(&t.path))?;
+        let start = tail.end.checked_sub(tail.bytes.len() as u64)?;
         let mut here = vec![0; tail.bytes.len()];
-        match reader.read_full_at(start, &mut here) {
-            Ok(n) => n == here.len() && here == tail.bytes,
-            Err(_) => true,
+        let n = reader.read_full_at(start, &mut here).ok()?;
+        Some(n == here.len() && here == tail.bytes)
+    }
+
+    /// Whether a file shorter than the id's read offset may be a copy of it
+    /// still being written: its last bytes are the bytes at the same offsets
+    /// of the file that holds the id. New content (a new file after a rename
+    /// rotation that starts with the same line) is not, and need not wait.
+    fn may_be_a_copy_in_progress(&mut self, index: usize, id: &str) -> bool {
+        let Some(holder) = self
+            .files
+            .iter()
+            .enumerate()
+            .position(|(i, t)| i != index && !t.done && t.id.as_deref() == Some(id))
+        else {
+            return false;
+        };
+        let size = self.files[index].size;
+        let len = size.min(TAIL_BYTES as u64) as usize;
+        let start = size - len as u64;
+        let mut read = |i: usize| -> Option<Vec<u8>> {
+            let t = &mut self.files[i];
+            let reader = t.reader.as_mut().filter(|_| !is_gz(&t.path))?;
+            let mut bytes = vec![0; len];
+            let n = reader.read_full_at(start, &mut bytes).ok()?;
+            bytes.truncate(n);
+            Some(bytes)
+        };
+        // A holder shorter than this file cannot be what it copies; what
+        // cannot be read (a `.gz`, an error) is given the benefit of the doubt.
+        match (read(index), read(holder)) {
+            (Some(mine), Some(theirs)) => mine.len() == len && mine == theirs,
+            _ => true,
         }
     }
 

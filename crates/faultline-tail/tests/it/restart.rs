@@ -83,3 +83,38 @@ fn a_file_rewritten_past_its_checkpoint_while_stopped_is_read_from_its_start() {
     h.quiesce();
     assert_eq!(h.data[&id], b"one more\n");
 }
+
+/// Rotated by rename while stopped, the new file starting with the same
+/// line: the renamed file continues the id from its checkpoint, the new one
+/// is the next generation from 0, whichever is found first.
+#[test]
+fn a_rename_rotation_while_stopped_with_the_same_first_line_loses_and_repeats_nothing() {
+    for names in [["app.log", "app.log.1"], ["app.log", "app.log.0"]] {
+        let mut h = Harness::new(&["app.log*"], StartAt::Beginning);
+        let path = h.path(names[0]);
+        let rotated = h.path(names[1]);
+        let old = format!("=== app v1 ===\n{}", lines("old", 0, 50));
+        std::fs::write(&path, &old).unwrap();
+        h.quiesce();
+        h.restart_committing_all();
+        h.data.clear();
+        h.first_offset.clear();
+        append(&path, lines("late", 0, 10).as_bytes());
+        std::fs::rename(&path, &rotated).unwrap();
+        let new = format!("=== app v1 ===\n{}", lines("new", 0, 30));
+        std::fs::write(&path, &new).unwrap();
+        h.restart();
+        h.quiesce();
+        let id = id_of("=== app v1 ===");
+        assert_eq!(
+            h.first_offset.get(&id),
+            Some(&(old.len() as u64)),
+            "{names:?} {:?}",
+            h.first_offset
+        );
+        assert_eq!(String::from_utf8_lossy(&h.data[&id]), lines("late", 0, 10));
+        let next = format!("{id}-1");
+        assert_eq!(String::from_utf8_lossy(&h.data[&next]), new, "{names:?}");
+        assert_eq!(h.data.len(), 2, "{:?}", h.data.keys());
+    }
+}
