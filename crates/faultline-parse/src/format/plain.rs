@@ -79,6 +79,10 @@ fn level_word(text: &str) -> Option<(Level, &str)> {
         .rposition(|c| !bracket(c))
         .map_or(from, |p| p + 1);
     let word = &text[from..to.max(from)];
+    // Punctuation survives `Level::parse`'s trim and spells no level.
+    if word.bytes().any(|c| c.is_ascii_punctuation()) {
+        return None;
+    }
     if word.len() < 4 && word != "ERR" && word != "WRN" && word != "INF" && word != "DBG" {
         return None;
     }
@@ -91,19 +95,18 @@ fn level_word(text: &str) -> Option<(Level, &str)> {
 /// whitespace, brackets and colons; an ASCII line is split byte by byte.
 pub(crate) fn leading_level(line: &str) -> Option<Level> {
     let b = line.as_bytes();
-    let sep = |c: u8| matches!(c, b'\t'..=b'\r' | b' ' | b'[' | b']' | b':');
     let mut i = 0;
     for _ in 0..4 {
-        while i < b.len() && sep(b[i]) {
+        while i < b.len() && BYTE_CLASS[usize::from(b[i])] == SEP {
             i += 1;
         }
         let start = i;
-        while i < b.len() && !sep(b[i]) {
-            if b[i] >= 0x80 {
-                // Unicode whitespace splits tokens too.
-                return leading_level_chars(line);
-            }
+        while i < b.len() && BYTE_CLASS[usize::from(b[i])] == WORD {
             i += 1;
+        }
+        if b.get(i).is_some_and(|&c| c >= 0x80) {
+            // Unicode whitespace splits tokens too.
+            return leading_level_chars(line);
         }
         let token = &b[start..i];
         if token.is_empty() {
@@ -115,6 +118,26 @@ pub(crate) fn leading_level(line: &str) -> Option<Level> {
     }
     None
 }
+
+/// How [`leading_level`] sees a byte: a token byte, a separator
+/// (whitespace, brackets, colons), or the start of a non-ASCII character.
+const WORD: u8 = 0;
+const SEP: u8 = 1;
+const NON_ASCII: u8 = 2;
+const BYTE_CLASS: [u8; 256] = {
+    let mut table = [WORD; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b >= 0x80 {
+            table[c] = NON_ASCII;
+        } else if matches!(b, b'\t'..=b'\r' | b' ' | b'[' | b']' | b':') {
+            table[c] = SEP;
+        }
+        c += 1;
+    }
+    table
+};
 
 /// [`leading_level`] a character at a time.
 fn leading_level_chars(line: &str) -> Option<Level> {
