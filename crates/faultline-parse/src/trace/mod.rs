@@ -98,9 +98,30 @@ pub fn detect_start(line: &str) -> Option<(&'static dyn Language, Start, Box<dyn
     if line.starts_with('{') {
         return None;
     }
+    let b = line.as_bytes();
+    if b.first().is_some_and(u8::is_ascii_digit) && !digit_line_may_start(b) {
+        return None;
+    }
     LANGUAGES
         .iter()
         .find_map(|lang| lang.start(line).map(|(start, m)| (*lang, start, m)))
+}
+
+/// Whether a line that opens with a digit (as most log records do, with
+/// their timestamp) may start a trace of any grammar; false lets the
+/// assembler skip asking each of them. Only Go's `log` date with an
+/// `http: panic serving` (`2026/11/20 …`), an Android-tagged Flutter line
+/// (`I/flutter …`), a Windows drive (`C:\…`, Node) and a line ending as a
+/// Ruby trace does (`)`, `:`, `'`, or a character that may be Unicode
+/// whitespace) open with a digit. Property-tested against the grammars.
+fn digit_line_may_start(b: &[u8]) -> bool {
+    let go_date = b.len() > 7 && b[4] == b'/' && b[7] == b'/';
+    let tagged = matches!(b.get(1), Some(b'/' | b':'));
+    let last = b
+        .iter()
+        .rposition(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+        .map(|i| b[i]);
+    go_date || tagged || matches!(last, Some(b')' | b':' | b'\'' | 0x80..))
 }
 
 /// How many of `lines` a trace keeps, `lines[0]` being the start line that
@@ -132,4 +153,62 @@ pub fn parse_text(text: &str) -> Option<Exception> {
         return lang.parse(&lines[i..i + kept]);
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fragment() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "2026-11-20 14:03:11.482 [worker-3] INFO done",
+            "026/11/20 14:03:11 http: panic serving 10.0.0.1:1: boom",
+            "/flutter (1234): #0      main (file:///app/main.dart:5:3)",
+            ":\\app\\index.js:12",
+            "/app/models/user.rb:12:in `save'",
+            "app/controllers/a.rb:3:in `x': boom (RuntimeError)",
+            " (attempt 2)",
+            ":",
+            "'",
+            ")",
+            "\u{a0}",
+            "\u{2003}",
+            " ",
+            "\t",
+            "\r",
+            "x",
+            "/",
+        ])
+    }
+
+    proptest! {
+        /// The digit prefilter never hides a trace start from the grammars.
+        #[test]
+        fn digit_prefilter_never_skips_a_start(
+            digit in "[0-9]",
+            parts in prop::collection::vec(fragment(), 0..4),
+        ) {
+            let line = format!("{digit}{}", parts.concat());
+            if !digit_line_may_start(line.as_bytes()) {
+                for lang in LANGUAGES {
+                    prop_assert!(lang.start(&line).is_none(), "{} starts {:?}", lang.name(), line);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn digit_prefilter_passes_the_digit_led_starts() {
+        for line in [
+            "2026/11/20 14:03:11 http: panic serving 10.0.0.1:54321: boom",
+            "2026-11-20 /app/models/user.rb:12:in `save'",
+        ] {
+            assert!(digit_line_may_start(line.as_bytes()), "{line}");
+        }
+        assert!(
+            detect_start("2026/11/20 14:03:11 http: panic serving 10.0.0.1:54321: boom").is_some()
+        );
+        assert!(!digit_line_may_start(b"2026-11-20 14:03:11 INFO done"));
+    }
 }
