@@ -196,12 +196,10 @@ struct Section {
 impl Section {
     fn new(header: &str, wraps: bool) -> Section {
         let header = header.trim_end();
-        let exception = match header.split_once(": ") {
-            Some((kind, value)) if !kind.contains(char::is_whitespace) => {
-                Exception::new(kind, value)
-            }
+        let exception = match split_colon_space(header) {
+            Some((kind, value)) if !has_whitespace(kind) => Exception::new(kind, value),
             _ => match header.strip_suffix(':') {
-                Some(kind) if !kind.contains(char::is_whitespace) => Exception::new(kind, ""),
+                Some(kind) if !has_whitespace(kind) => Exception::new(kind, ""),
                 _ => Exception::new(header, ""),
             },
         };
@@ -225,6 +223,28 @@ impl Section {
             value.push_str(line.trim_end());
         }
     }
+}
+
+/// `header.split_once(": ")`, found by the colon.
+fn split_colon_space(header: &str) -> Option<(&str, &str)> {
+    let b = header.as_bytes();
+    let mut from = 0;
+    while let Some(at) = memchr::memchr(b':', &b[from..]) {
+        let colon = from + at;
+        if b.get(colon + 1) == Some(&b' ') {
+            return Some((&header[..colon], &header[colon + 2..]));
+        }
+        from = colon + 1;
+    }
+    None
+}
+
+/// `text.contains(char::is_whitespace)`, on bytes when `text` is ASCII.
+fn has_whitespace(text: &str) -> bool {
+    if text.is_ascii() {
+        return text.bytes().any(is_ascii_space);
+    }
+    text.contains(char::is_whitespace)
 }
 
 /// Links the sections outermost first, fills in omitted frames from each
@@ -270,8 +290,9 @@ fn omitted(trimmed: &str) -> Option<usize> {
 fn parse_frame(trimmed: &str) -> Option<Frame> {
     let (name, location) = split_frame(trimmed)?;
     let name = strip_module(name);
-    let (module, function) = match name.rsplit_once('.') {
-        Some((module, function)) => (Some(module.to_string()), function),
+    // memrchr rather than `rsplit_once`: these run on every frame.
+    let (module, function) = match memchr::memrchr(b'.', name.as_bytes()) {
+        Some(dot) => (Some(name[..dot].to_string()), &name[dot + 1..]),
         None => (None, name),
     };
     let (file, line) = parse_location(location);
@@ -375,7 +396,7 @@ fn has_space_or_paren(name: &str) -> bool {
 /// `java.base@17.0.2/`), keeping a hidden class's `/0x…` suffix.
 fn strip_module(name: &str) -> &str {
     let mut end = name.len();
-    while let Some(slash) = name[..end].rfind('/') {
+    while let Some(slash) = memchr::memrchr(b'/', &name.as_bytes()[..end]) {
         if !name[slash + 1..].starts_with("0x") {
             return &name[slash + 1..];
         }
@@ -389,7 +410,7 @@ fn parse_location(loc: &str) -> (Option<String>, Option<u32>) {
     if loc.is_empty() || loc == "Native Method" || loc.starts_with("Unknown Source") {
         return (None, None);
     }
-    match loc.rsplit_once(':') {
+    match memchr::memrchr(b':', loc.as_bytes()).map(|c| (&loc[..c], &loc[c + 1..])) {
         Some((file, line)) => match line.parse() {
             Ok(line) => (Some(file.to_string()), Some(line)),
             Err(_) => (Some(loc.to_string()), None),
@@ -421,6 +442,14 @@ mod tests {
         ) {
             let want = name.iter().all(|&c| c > b' ' && c < 0x80 && c != b')');
             proptest::prop_assert_eq!(is_plain_name(&name), want);
+        }
+
+        #[test]
+        fn header_split_by_bytes_agrees_with_str_methods(
+            header in "[a-z: \u{a0}é\t]{0,10}",
+        ) {
+            proptest::prop_assert_eq!(split_colon_space(&header), header.split_once(": "));
+            proptest::prop_assert_eq!(has_whitespace(&header), header.contains(char::is_whitespace));
         }
 
         /// The hand-read omitted-frames count agrees with the regex.
