@@ -113,10 +113,25 @@ pub(crate) fn leading_level(line: &str) -> Option<Level> {
             return None;
         }
         if token.len() >= 4 && token.iter().all(u8::is_ascii_uppercase) {
-            return Level::parse(&line[start..i]);
+            return upper_level(token).or_else(|| Level::parse(&line[start..i]));
         }
     }
     None
+}
+
+/// The level words logs print most, in capitals, without the lowercasing
+/// and matching of [`Level::parse`] (which reads the others; a test holds
+/// the two to the same answer).
+fn upper_level(token: &[u8]) -> Option<Level> {
+    Some(match token {
+        b"INFO" => Level::Info,
+        b"WARN" | b"WARNING" => Level::Warn,
+        b"ERROR" => Level::Error,
+        b"DEBUG" => Level::Debug,
+        b"TRACE" => Level::Trace,
+        b"FATAL" => Level::Fatal,
+        _ => return None,
+    })
 }
 
 /// How [`leading_level`] sees a byte: a token byte, a separator
@@ -199,6 +214,17 @@ mod tests {
             proptest::prop_assert_eq!(leading_level(&line), leading_level_chars(&line));
             proptest::prop_assert_eq!(level_word(&line), level_word_chars(&line));
         }
+    }
+
+    #[test]
+    fn capital_levels_read_as_level_parse_reads_them() {
+        for word in [
+            "INFO", "WARN", "WARNING", "ERROR", "DEBUG", "TRACE", "FATAL",
+        ] {
+            assert_eq!(upper_level(word.as_bytes()), Level::parse(word), "{word}");
+            assert!(upper_level(word.as_bytes()).is_some());
+        }
+        assert_eq!(upper_level(b"SEVERE"), None);
     }
 
     #[test]
