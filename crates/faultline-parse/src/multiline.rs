@@ -68,6 +68,9 @@ pub struct Stats {
     pub nul_lines: u64,
 }
 
+/// The room a trace's text starts with.
+const TRACE_TEXT_BYTES: usize = 512;
+
 /// Marks a line carries from splitting and decoding.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LineMeta {
@@ -347,8 +350,10 @@ impl Assembler {
                     machine,
                     start,
                     start_meta: meta,
-                    text: String::new(),
-                    ends: Vec::new(),
+                    // Room for a short trace: growing from nothing costs a
+                    // reallocation every few lines.
+                    text: String::with_capacity(TRACE_TEXT_BYTES),
+                    ends: Vec::with_capacity(16),
                     held: Vec::new(),
                     done: false,
                 });
