@@ -7,6 +7,10 @@
 #   benches/ingest.sh            # 256 MiB, 4 clients
 #   benches/ingest.sh 64 2       # a quick check
 #
+# Then the same files once more through the segments wire: `faultline ship
+# --parse-at collector` sends them as raw segments (gzip) to a fresh
+# collector, which parses them (INGEST_SKIP_SEGMENTS=1 skips this).
+#
 # Reports: ingest MB/s of raw log bytes (wall clock, and per CPU second of
 # the collector process, read from /proc/<pid>/stat), the same for NDJSON
 # bytes, index size against raw bytes, search visibility (a unique token
@@ -59,28 +63,35 @@ raw_bytes="$(find "$corpus" -type f -printf '%s\n' | awk '{s += $1} END {print s
 ndjson_bytes="$(for f in "$batches"/b*.gz; do gzip -dc "$f"; done | wc -c)"
 work="$(mktemp -d)"
 collector_pid=""
+ship_pid=""
 cleanup() {
 	if [[ -n "$collector_pid" ]]; then kill "$collector_pid" 2>/dev/null || true; fi
+	if [[ -n "$ship_pid" ]]; then kill "$ship_pid" 2>/dev/null || true; fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
 config_args=()
 if [[ -n "${INGEST_CONFIG:-}" ]]; then config_args=(--config "$INGEST_CONFIG"); fi
-"$bin" collect --listen 127.0.0.1:0 --data "$work/data" --log-format json "${config_args[@]}" 2>"$work/log" &
-collector_pid=$!
-addr=""
-for _ in $(seq 200); do
-	addr="$(grep -o '"addr":"[^"]*"' "$work/log" | head -n 1 | cut -d'"' -f4 || true)"
-	if [[ -n "$addr" ]] && curl -sf "http://$addr/readyz" >/dev/null; then break; fi
-	sleep 0.05
-done
-[[ -n "$addr" ]] || {
-	echo "collector did not start" >&2
-	cat "$work/log" >&2
-	exit 1
+# start_collector DATA LOG: starts a collector on a free port; sets
+# collector_pid and base.
+start_collector() {
+	"$bin" collect --listen 127.0.0.1:0 --data "$1" --log-format json "${config_args[@]}" 2>"$2" &
+	collector_pid=$!
+	local addr=""
+	for _ in $(seq 200); do
+		addr="$(grep -o '"addr":"[^"]*"' "$2" | head -n 1 | cut -d'"' -f4 || true)"
+		if [[ -n "$addr" ]] && curl -sf "http://$addr/readyz" >/dev/null; then break; fi
+		sleep 0.05
+	done
+	[[ -n "$addr" ]] || {
+		echo "collector did not start" >&2
+		cat "$2" >&2
+		exit 1
+	}
+	base="http://$addr"
 }
-base="http://$addr"
+start_collector "$work/data" "$work/log"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$collector_pid/stat"; }
 ticks_per_second="$(getconf CLK_TCK)"
@@ -145,3 +156,42 @@ BEGIN {
 awk '{a[NR] = $1} END {
 	printf "top groups    p50 %.1f ms, p99 %.1f ms over %d requests\n", a[int(NR * 0.5)] * 1000, a[int(NR * 0.99)] * 1000, NR
 }' "$work/latency"
+
+[[ -z "${INGEST_SKIP_SEGMENTS:-}" ]] || exit 0
+# The segments wire: the wire bytes are the raw bytes. Done when the stored
+# event count has not moved for 2 s.
+start_collector "$work/seg-data" "$work/seg-log"
+stored_events() { curl -sf "$base/metrics" | awk '$1 == "faultline_store_events_total" {print $2}'; }
+echo "shipping $corpus as raw segments to $base" >&2
+cpu_before="$(cpu_ticks)"
+start="$(date +%s.%N)"
+"$bin" ship --path "$root/$corpus/**/*" --collector "$base" --state "$work/ship-state" \
+	--parse-at collector --start-at beginning 2>"$work/ship-log" &
+ship_pid=$!
+last=0 still=0 end="$start"
+for _ in $(seq 3000); do
+	sleep 0.2
+	stored="$(stored_events)"
+	if [[ "$stored" != "$last" ]]; then
+		last="$stored" still=0 end="$(date +%s.%N)" cpu_after="$(cpu_ticks)"
+	elif ((last > 0 && ++still >= 10)); then
+		break
+	fi
+done
+kill -TERM "$ship_pid"
+wait "$ship_pid" || true
+ship_pid=""
+kill -TERM "$collector_pid"
+wait "$collector_pid" || true
+collector_pid=""
+index_bytes="$(du -sb "$work/seg-data/index" | cut -f1)"
+awk -v raw="$raw_bytes" -v s="$start" -v e="$end" -v c0="$cpu_before" -v c1="$cpu_after" \
+	-v hz="$ticks_per_second" -v idx="$index_bytes" -v n="$last" '
+BEGIN {
+	wall = e - s; cpu = (c1 - c0) / hz
+	if (cpu <= 0) cpu = 0.01
+	printf "segments      %d events stored from %.1f MB raw logs sent as raw segments\n", n, raw / 1e6
+	printf "wall          %.2f s to the last stored event; collector cpu %.2f s\n", wall, cpu
+	printf "per core      %.1f MB/s raw (= wire bytes before gzip) per collector CPU second\n", raw / 1e6 / cpu
+	printf "index size    %.1f MB = %.3f x raw\n", idx / 1e6, idx / raw
+}'

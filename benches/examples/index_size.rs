@@ -3,14 +3,15 @@
 //!
 //! ```text
 //! cargo run -q --release -p faultline-benches --example demo -- target/bench-corpus --mib 64
-//! cargo run -q --release -p faultline-benches --example index_size -- target/bench-corpus [--out DIR] [--one-day]
+//! cargo run -q --release -p faultline-benches --example index_size -- target/bench-corpus [--out DIR] [--one-day] [--commit-ms 1000]
 //! ```
 //!
 //! Every file under the corpus folder is parsed and fingerprinted up front
 //! (not timed); the events are then added in batches of 1000 with a commit
-//! every second, as the store does, and a last commit. Throughput is raw log
-//! bytes per second of wall time and per CPU second of the process while
-//! indexing (Linux: `/proc/self/stat`).
+//! every second (`--commit-ms`), as the store does, and a last commit; then
+//! 30 commits without events, after which the day merges into one segment.
+//! Throughput is raw log bytes per second of wall time and per CPU second of
+//! the process while indexing (Linux: `/proc/self/stat`).
 
 use faultline_event::Event;
 use faultline_fingerprint::{Config, Fingerprinter};
@@ -32,9 +33,14 @@ fn main() {
     let mut corpus = PathBuf::from("target/bench-corpus");
     let mut out = PathBuf::from("target/bench-index");
     let mut one_day = false;
+    let mut commit_every = Duration::from_secs(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--out" => out = PathBuf::from(args.next().expect("--out DIR")),
+            "--commit-ms" => {
+                let ms = args.next().and_then(|v| v.parse().ok());
+                commit_every = Duration::from_millis(ms.expect("--commit-ms MS"));
+            }
             "--one-day" => one_day = true,
             _ => corpus = PathBuf::from(arg),
         }
@@ -50,7 +56,7 @@ fn main() {
     let mut last_commit = Instant::now();
     for (n, batch) in events.chunks(BATCH).enumerate() {
         index.add(batch).expect("add");
-        if last_commit.elapsed() >= Duration::from_secs(1) {
+        if last_commit.elapsed() >= commit_every {
             index.commit_with(n as u64).expect("commit");
             last_commit = Instant::now();
         }
