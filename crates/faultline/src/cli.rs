@@ -7,6 +7,12 @@ use std::path::PathBuf;
 /// of an application.
 #[derive(Debug, Parser)]
 #[command(name = "faultline", version, about, long_about = None)]
+#[cfg_attr(
+    not(feature = "server"),
+    command(
+        after_help = "This is the sidecar build: only `parse` and `ship`. The full build (default features) adds collect, analyze, search, groups, stats and report."
+    )
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
