@@ -70,6 +70,7 @@ fn main() {
     for _ in 0..IDLE_COMMITS {
         index.commit_with(u64::MAX).expect("commit");
     }
+    index.settle();
     let merge_seconds = merge_started.elapsed().as_secs_f64();
     let mib = raw_bytes as f64 / f64::from(1 << 20);
     let size = index.size_bytes();

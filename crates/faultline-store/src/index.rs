@@ -151,6 +151,14 @@ impl EventIndex {
         Ok(())
     }
 
+    /// Waits for the merges of idle days still running (each runs on its own
+    /// thread after a day's writer closes).
+    pub fn settle(&self) {
+        for day in self.read_days().values() {
+            day.settle();
+        }
+    }
+
     /// The write-ahead log position the whole index has committed: replay
     /// the log from here.
     pub fn committed_position(&self) -> Option<u64> {

@@ -480,6 +480,7 @@ fn an_idle_day_is_merged_into_one_segment_and_still_found() {
     for _ in 0..30 {
         index.commit_with(4).unwrap();
     }
+    index.settle();
     assert!(segments(&index) < before, "{before} segments stayed");
     assert_eq!(segments(&index), index.days().len());
     let mut found = search(&index, "");
@@ -497,4 +498,26 @@ fn an_index_of_another_schema_version_is_refused_with_what_to_do() {
     let message = err.to_string();
     assert!(message.contains("schema version 2"), "{message}");
     assert!(message.contains("move the folder aside"), "{message}");
+}
+
+#[test]
+fn a_late_event_for_a_day_being_merged_waits_for_the_merge_and_is_found() {
+    let events = varied_events(300);
+    let dir = tempfile::tempdir().unwrap();
+    let index = EventIndex::open(dir.path(), &config()).unwrap();
+    for (n, chunk) in events.chunks(100).enumerate() {
+        index.add(chunk).unwrap();
+        index.commit_with(n as u64 + 1).unwrap();
+    }
+    for _ in 0..30 {
+        index.commit_with(4).unwrap();
+    }
+    // The merges started by the last commit may still run: a new writer for
+    // the same day must wait for them rather than fail on the index lock.
+    let late = varied_events(301).split_off(300);
+    index.add(&late).unwrap();
+    index.commit_with(5).unwrap();
+    let found = search(&index, "");
+    assert_eq!(found.len(), 301);
+    assert!(found.contains(&late[0]));
 }

@@ -10,6 +10,7 @@ use super::tokenizer;
 use crate::{Hit, SearchQuery, SearchResults, StoreError};
 use chrono::{DateTime, Utc};
 use faultline_event::Event;
+use std::collections::HashMap;
 use std::ops::Bound;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
@@ -71,8 +72,9 @@ impl EventIndex {
                 }
                 None => None,
             };
+            let mut columns = HashMap::new();
             for (ts, address) in top {
-                let event = self.stored_event(&searcher, address)?;
+                let event = self.stored_event(&searcher, address, &mut columns)?;
                 let highlight = highlighter.as_ref().and_then(|h| highlight(h, &event));
                 let ts = ts.map_or(i64::MIN, |t| t.into_timestamp_micros());
                 hits.push((ts, Hit { event, highlight }));
@@ -83,7 +85,14 @@ impl EventIndex {
         Ok(results)
     }
 
-    fn stored_event(&self, searcher: &Searcher, address: DocAddress) -> Result<Event, StoreError> {
+    /// The stored event at `address`; `columns` keeps each segment's fast
+    /// columns open across the hits of one search.
+    fn stored_event(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+        columns: &mut HashMap<u32, stored::Columns>,
+    ) -> Result<Event, StoreError> {
         let doc: TantivyDocument = searcher
             .doc(address)
             .map_err(|e| StoreError::Index(e.to_string()))?;
@@ -91,8 +100,10 @@ impl EventIndex {
             .get_first(self.fields.event)
             .and_then(|v| v.as_bytes())
             .ok_or_else(|| StoreError::Index("a document has no stored event".into()))?;
-        let segment = searcher.segment_reader(address.segment_ord);
-        stored::decode(bytes, segment, address.doc_id)
+        let columns = columns
+            .entry(address.segment_ord)
+            .or_insert_with(|| stored::Columns::open(searcher.segment_reader(address.segment_ord)));
+        stored::decode(bytes, columns, address.doc_id)
             .map_err(|e| StoreError::Index(format!("a stored event does not read back: {e}")))
     }
 }

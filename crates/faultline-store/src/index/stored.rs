@@ -18,7 +18,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use faultline_event::{Event, Exception, Flag, Level, SourcePos};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use tantivy::columnar::StrColumn;
+use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, SegmentReader};
 
 /// Keyword values longer than this stay in the stored JSON (templates are
@@ -175,8 +175,35 @@ pub fn encode(event: &Event, ts: DateTime<Utc>) -> Vec<u8> {
     bytes
 }
 
-/// The event stored as `bytes` for document `doc` of `segment`.
-pub fn decode(bytes: &[u8], segment: &SegmentReader, doc: DocId) -> Result<Event, String> {
+/// The fast columns that stored events are rebuilt from, opened once per
+/// segment (opening a column reads its block index: per hit, that cost more
+/// than the hit). A column that does not open keeps its error until an event
+/// needs it.
+pub struct Columns {
+    ts: Result<Column<tantivy::DateTime>, String>,
+    keywords: Vec<Result<Option<StrColumn>, String>>,
+    explanation: Result<Option<StrColumn>, String>,
+    source: Result<Option<StrColumn>, String>,
+    offset: Result<Column<u64>, String>,
+}
+
+impl Columns {
+    pub fn open(segment: &SegmentReader) -> Columns {
+        let fast = segment.fast_fields();
+        let text = |name: &str| fast.str(name).map_err(|e| e.to_string());
+        Columns {
+            ts: fast.date("ts").map_err(|e| e.to_string()),
+            keywords: KEYWORDS.iter().map(|(_, name)| text(name)).collect(),
+            explanation: text(EXPLANATION_COLUMN),
+            source: text(SOURCE_COLUMN),
+            offset: fast.u64(SOURCE_OFFSET_COLUMN).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// The event stored as `bytes` for document `doc` of the segment `columns`
+/// were opened on.
+pub fn decode(bytes: &[u8], columns: &Columns, doc: DocId) -> Result<Event, String> {
     let (mask, json) = match bytes {
         [FORMAT, lo, hi, json @ ..] => (u16::from_le_bytes([*lo, *hi]), json),
         [v2, json @ ..] if v2 & MARK_V2 != 0 => (u16::from(v2 & !MARK_V2), json),
@@ -184,40 +211,31 @@ pub fn decode(bytes: &[u8], segment: &SegmentReader, doc: DocId) -> Result<Event
     };
     let mut event: Event = serde_json::from_slice(json).map_err(|e| e.to_string())?;
     if mask != 0 {
-        restore(&mut event, mask, segment, doc)?;
+        restore(&mut event, mask, columns, doc)?;
     }
     Ok(event)
 }
 
 /// Puts back the parts the mask says were left out, from the fast columns.
-fn restore(
-    event: &mut Event,
-    mask: u16,
-    segment: &SegmentReader,
-    doc: DocId,
-) -> Result<(), String> {
-    let fast = segment.fast_fields();
+fn restore(event: &mut Event, mask: u16, columns: &Columns, doc: DocId) -> Result<(), String> {
     if mask & TS != 0 {
-        let ts = fast
-            .date("ts")
-            .map_err(|e| e.to_string())?
-            .first(doc)
-            .ok_or("no indexed time")?;
+        let ts = columns.ts.as_ref()?.first(doc).ok_or("no indexed time")?;
         event.ts = DateTime::from_timestamp_micros(ts.into_timestamp_micros());
     }
-    let column = |name: &str| -> Result<String, String> {
-        let column = fast.str(name).map_err(|e| e.to_string())?;
+    let value = |column: &Result<Option<StrColumn>, String>, name: &str| {
         column
+            .as_ref()
+            .map_err(Clone::clone)?
             .as_ref()
             .and_then(|c| first_str(c, doc))
             .ok_or_else(|| format!("no indexed {name}"))
     };
-    for (bit, name) in KEYWORDS {
+    for ((bit, name), column) in KEYWORDS.iter().zip(&columns.keywords) {
         if mask & bit == 0 {
             continue;
         }
-        let value = column(name)?;
-        match name {
+        let value = value(column, name)?;
+        match *name {
             "service" => event.service = Some(value),
             "host" => event.host = Some(value),
             "level" => event.level = Some(Level::parse(&value).ok_or("not a level")?),
@@ -227,16 +245,16 @@ fn restore(
         }
     }
     if mask & EXPLANATION != 0 {
-        event.explanation = Some(column(EXPLANATION_COLUMN)?);
+        event.explanation = Some(value(&columns.explanation, EXPLANATION_COLUMN)?);
     }
     if mask & SOURCE != 0 {
-        let both = column(SOURCE_COLUMN)?;
+        let both = value(&columns.source, SOURCE_COLUMN)?;
         let (file_id, path) = both
             .split_once('\n')
             .ok_or("a source without its file id")?;
-        let offset = fast
-            .u64(SOURCE_OFFSET_COLUMN)
-            .map_err(|e| e.to_string())?
+        let offset = columns
+            .offset
+            .as_ref()?
             .first(doc)
             .ok_or("no indexed source offset")?;
         event.source = Some(SourcePos {
