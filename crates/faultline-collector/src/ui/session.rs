@@ -4,6 +4,10 @@
 //! the pages and `/api` accept that cookie in place of the token. With no
 //! tokens configured, the UI is served to loopback clients only, as the API
 //! is, and needs no sign-in.
+//!
+//! A client address that fails [`MAX_FAILURES`] sign-ins within
+//! [`FAILURE_WINDOW`] gets 429 until the window ends. Behind a TLS proxy
+//! (`X-Forwarded-Proto: https`) the cookie is also `Secure`.
 
 use super::layout::{self, Nav};
 use crate::server::SharedState;
@@ -14,7 +18,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -24,6 +28,12 @@ pub const COOKIE: &str = "faultline_session";
 const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 /// Sessions kept at most; the oldest go first past it.
 const MAX_SESSIONS: usize = 10_000;
+/// Failed sign-ins a client address may make per window.
+pub const MAX_FAILURES: u32 = 5;
+/// The window failed sign-ins are counted over.
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+/// Client addresses whose failures are remembered at most.
+const MAX_FAILING_CLIENTS: usize = 10_000;
 
 /// Who is looking at a page: set by [`require`] for every page handler.
 #[derive(Debug, Clone, Default)]
@@ -39,6 +49,8 @@ pub struct Viewer {
 #[derive(Debug, Default)]
 pub struct Sessions {
     open: Mutex<HashMap<String, Session>>,
+    /// Failed sign-ins per client address: when the window began, how many.
+    failures: Mutex<HashMap<IpAddr, (Instant, u32)>>,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +92,31 @@ impl Sessions {
         open.get(id)
             .filter(|s| s.expires > Instant::now())
             .map(|s| s.project.clone())
+    }
+
+    /// When `client` may try again, if it used up its failed sign-ins.
+    fn throttled(&self, client: IpAddr) -> Option<Duration> {
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let &(since, count) = failures.get(&client)?;
+        let left = FAILURE_WINDOW.checked_sub(since.elapsed())?;
+        (count >= MAX_FAILURES).then_some(left)
+    }
+
+    /// Counts a failed sign-in of `client`.
+    fn failed(&self, client: IpAddr) {
+        let now = Instant::now();
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if failures.len() >= MAX_FAILING_CLIENTS {
+            failures.retain(|_, (since, _)| now.duration_since(*since) < FAILURE_WINDOW);
+        }
+        if failures.len() >= MAX_FAILING_CLIENTS {
+            return; // a flood of addresses: each is refused by its token anyway
+        }
+        let entry = failures.entry(client).or_insert((now, 0));
+        if now.duration_since(entry.0) >= FAILURE_WINDOW {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
     }
 
     pub fn close(&self, id: &str) {
@@ -186,10 +223,20 @@ pub async fn form(State(state): State<SharedState>, Query(params): Query<LoginPa
 }
 
 /// `POST /login`: a known token opens a session and goes on to `next`.
-pub async fn login(State(state): State<SharedState>, Form(form): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(state): State<SharedState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let next = safe_next(form.next.as_deref());
+    if let Some(wait) = state.sessions.throttled(peer.ip()) {
+        tracing::warn!(client = %peer.ip(), "ui sign-in throttled after repeated failures");
+        return too_many_attempts(next, wait);
+    }
     let Some(project) = state.config.tokens.get(form.token.trim()) else {
-        tracing::info!("ui sign-in refused: unknown token");
+        state.sessions.failed(peer.ip());
+        tracing::info!(client = %peer.ip(), "ui sign-in refused: unknown token");
         let page = login_page(
             next,
             Some("That token is not one of this collector's tokens."),
@@ -203,8 +250,12 @@ pub async fn login(State(state): State<SharedState>, Form(form): Form<LoginForm>
         }
     };
     tracing::info!(project, "ui sign-in");
+    let secure = match behind_tls(&headers) {
+        true => "; Secure",
+        false => "",
+    };
     let cookie = format!(
-        "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
         SESSION_TTL.as_secs()
     );
     let mut response = Redirect::to(next).into_response();
@@ -212,6 +263,29 @@ pub async fn login(State(state): State<SharedState>, Form(form): Form<LoginForm>
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response
+}
+
+/// The 429 page, with `Retry-After`.
+fn too_many_attempts(next: &str, wait: Duration) -> Response {
+    let secs = wait.as_secs().max(1);
+    let message = format!("Too many failed sign-ins from this address: try again in {secs} s.");
+    let mut response = (
+        StatusCode::TOO_MANY_REQUESTS,
+        login_page(next, Some(&message)),
+    )
+        .into_response();
+    if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// Whether a proxy in front says the browser came over TLS.
+fn behind_tls(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
 /// `POST /logout`: closes the session and clears the cookie.

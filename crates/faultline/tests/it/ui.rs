@@ -130,6 +130,7 @@ fn with_tokens_pages_need_a_session_that_the_api_accepts_too() {
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
         "{cookie}"
     );
+    assert!(!cookie.contains("Secure"), "plain HTTP: {cookie}");
     let session = cookie.split(';').next().expect("name=value").to_string();
     let (status, body) = server.get_html("/", Some(&session));
     assert_eq!(status, 200, "{body}");
@@ -157,6 +158,44 @@ fn with_tokens_pages_need_a_session_that_the_api_accepts_too() {
         .send()
         .expect("page");
     assert_eq!(after.status(), 303, "the session is closed");
+}
+
+/// Five wrong tokens from one address, and the sixth attempt (even with the
+/// right token) gets 429 with Retry-After; behind a TLS proxy the cookie is
+/// Secure.
+#[test]
+fn repeated_failed_sign_ins_are_throttled_and_cookies_behind_tls_are_secure() {
+    let server = Server::start(Some(TOKEN));
+    let http = server::no_redirects();
+    for attempt in 0..5 {
+        let wrong = sign_in(&http, &server, &format!("guess-{attempt}"), "/");
+        assert_eq!(wrong.status(), 401, "attempt {attempt}");
+    }
+    let throttled = sign_in(&http, &server, TOKEN, "/");
+    assert_eq!(throttled.status(), 429);
+    let retry: u64 = throttled.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert!(throttled.headers().get("set-cookie").is_none());
+    let page = throttled.text().expect("page");
+    assert!(page.contains("Too many failed sign-ins"), "{page}");
+
+    let fresh = Server::start(Some(TOKEN));
+    let behind_proxy = http
+        .post(fresh.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-forwarded-proto", "https")
+        .body(format!("token={TOKEN}&next=%2F"))
+        .send()
+        .expect("sign-in");
+    assert_eq!(behind_proxy.status(), 303);
+    let cookie = behind_proxy.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii");
+    assert!(cookie.contains("; Secure"), "{cookie}");
 }
 
 /// POSTs the sign-in form as a browser does.
