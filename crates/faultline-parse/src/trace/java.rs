@@ -282,7 +282,7 @@ fn omitted(trimmed: &str) -> Option<usize> {
     let tail = rest[digits..]
         .strip_prefix(" more")
         .or_else(|| rest[digits..].strip_prefix(" common frames omitted"))?;
-    let spaces = tail.bytes().all(|c| is_ascii_space(c));
+    let spaces = tail.bytes().all(is_ascii_space);
     (digits > 0 && spaces).then(|| rest[..digits].parse().unwrap_or(0))
 }
 
