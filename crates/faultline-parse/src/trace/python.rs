@@ -131,7 +131,10 @@ impl PyMachine {
                 return Step::Continue;
             }
         }
-        if looks_like_record(line) || !EXCEPTION.is_match(trimmed) {
+        // The hand reading answers for the lines it takes (as the regex
+        // would); the regex decides the rest.
+        let exception = split_exception_ascii(trimmed).is_some() || EXCEPTION.is_match(trimmed);
+        if looks_like_record(line) || !exception {
             return Step::End;
         }
         self.state = State::AfterException;
