@@ -133,14 +133,18 @@ for _ in $(seq 200); do
 	curl -s -o /dev/null -w '%{time_total}\n' "$base/api/v1/groups?since=3650d&limit=20"
 done | sort -n >"$work/latency"
 
+# A day idle for 30 commits (30 s) merges into one segment: the size right
+# after ingest, then once every day has merged.
+index_bytes="$(du -sb "$work/data/index" | cut -f1)"
+sleep 40
 kill -TERM "$collector_pid"
 wait "$collector_pid" || true
 collector_pid=""
-index_bytes="$(du -sb "$work/data/index" | cut -f1)"
+merged_bytes="$(du -sb "$work/data/index" | cut -f1)"
 
 awk -v raw="$raw_bytes" -v nd="$ndjson_bytes" -v s="$start" -v e="$end" \
 	-v c0="$cpu_before" -v c1="$cpu_after" -v hz="$ticks_per_second" \
-	-v idx="$index_bytes" -v posted="$posted" -v visible="$visible" \
+	-v idx="$index_bytes" -v merged="$merged_bytes" -v posted="$posted" -v visible="$visible" \
 	-v clients="$clients" -v cores="$(nproc)" '
 BEGIN {
 	wall = e - s; cpu = (c1 - c0) / hz
@@ -149,7 +153,7 @@ BEGIN {
 	printf "wall          %.2f s; collector cpu %.2f s\n", wall, cpu
 	printf "ingest        %.1f MB/s raw (%.1f MB/s NDJSON) wall clock\n", raw / 1e6 / wall, nd / 1e6 / wall
 	printf "per core      %.1f MB/s raw (%.1f MB/s NDJSON) per collector CPU second\n", raw / 1e6 / cpu, nd / 1e6 / cpu
-	printf "index size    %.1f MB = %.3f x raw\n", idx / 1e6, idx / raw
+	printf "index size    %.1f MB = %.3f x raw; %.1f MB = %.3f x raw once the idle days merged\n", idx / 1e6, idx / raw, merged / 1e6, merged / raw
 	if (visible != "") printf "visibility    %.2f s from acknowledgement to search\n", visible - posted
 	else print "visibility    not seen within 20 s"
 }'

@@ -217,6 +217,8 @@ impl Committer {
         if self.index_committed < self.applied && !self.index_broken {
             shared.index.commit_with(self.applied)?;
             self.index_committed = self.applied;
+        } else {
+            shared.index.idle()?;
         }
         if snapshot {
             self.retain(shared)?;

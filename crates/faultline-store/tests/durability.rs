@@ -11,7 +11,8 @@ use faultline_store::{GroupQuery, SearchQuery, Store, StoreConfig};
 use std::collections::BTreeSet;
 use std::fs;
 use std::sync::Arc;
-use support::{batch, copy_dir, meta, record_ends, total_in_groups};
+use std::time::{Duration as StdDuration, Instant};
+use support::{batch, copy_dir, meta, record_ends, today, total_in_groups};
 
 /// Never commits on its own during a test: only `commit`, open and drop do.
 fn quiet() -> StoreConfig {
@@ -221,4 +222,40 @@ fn a_second_opener_of_a_live_folder_is_refused_until_the_first_closes() {
     assert!(err.to_string().contains("--collector"), "{err}");
     drop(first);
     faultline_store::Store::open(dir.path(), faultline_store::StoreConfig::default()).unwrap();
+}
+
+#[test]
+fn a_store_with_no_new_events_still_merges_its_idle_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StoreConfig {
+        commit_interval_ms: 10,
+        ..quiet()
+    };
+    let store = Store::open(dir.path(), config).unwrap();
+    for round in 0..3 {
+        store
+            .ingest(batch(&format!("r{round}"), 50), &meta)
+            .unwrap();
+        store.commit().unwrap();
+    }
+    let day = dir
+        .path()
+        .join("index")
+        .join(today().date_naive().to_string());
+    let segments = || {
+        std::fs::read_dir(&day)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "store"))
+            .count()
+    };
+    assert!(segments() > 1, "three commits, one segment");
+    // 30 ticks of the 10 ms commit timer without events, then the merge.
+    let deadline = Instant::now() + StdDuration::from_secs(20);
+    while segments() > 1 && Instant::now() < deadline {
+        std::thread::sleep(StdDuration::from_millis(50));
+    }
+    assert_eq!(segments(), 1);
+    let found = store.search(&SearchQuery::default()).unwrap();
+    assert_eq!(found.total, 150);
 }

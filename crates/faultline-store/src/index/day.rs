@@ -128,12 +128,7 @@ impl Day {
         let err = index_err(&self.path);
         let mut slot = self.slot();
         if slot.pending == 0 {
-            slot.idle_commits += 1;
-            if slot.idle_commits >= IDLE_COMMITS_BEFORE_CLOSE
-                && let Some(writer) = slot.writer.take()
-            {
-                slot.closing = Some(self.close(writer)?);
-            }
+            self.idle_commit(&mut slot)?;
             return Ok(false);
         }
         let writer = slot
@@ -148,6 +143,26 @@ impl Day {
         drop(slot);
         self.reader.reload().map_err(&err)?;
         Ok(true)
+    }
+
+    /// Counts a commit without new documents, if none are pending: the
+    /// writer closes after [`IDLE_COMMITS_BEFORE_CLOSE`] of them.
+    pub fn idle(&self) -> Result<(), StoreError> {
+        let mut slot = self.slot();
+        if slot.pending == 0 {
+            self.idle_commit(&mut slot)?;
+        }
+        Ok(())
+    }
+
+    fn idle_commit(&self, slot: &mut WriterSlot) -> Result<(), StoreError> {
+        slot.idle_commits += 1;
+        if slot.idle_commits >= IDLE_COMMITS_BEFORE_CLOSE
+            && let Some(writer) = slot.writer.take()
+        {
+            slot.closing = Some(self.close(writer)?);
+        }
+        Ok(())
     }
 
     /// Merges the day's segments into one on a thread of its own, then lets
