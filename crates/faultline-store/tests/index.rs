@@ -454,15 +454,21 @@ fn stored_events_read_back_whole() {
     }
 }
 
-#[test]
-fn an_idle_day_is_merged_into_one_segment_and_still_found() {
+/// An index in `dir` holding 300 varied events, added in three commits.
+fn three_commits_of_varied_events(dir: &std::path::Path) -> (EventIndex, Vec<Event>) {
     let events = varied_events(300);
-    let dir = tempfile::tempdir().unwrap();
-    let index = EventIndex::open(dir.path(), &config()).unwrap();
+    let index = EventIndex::open(dir, &config()).unwrap();
     for (n, chunk) in events.chunks(100).enumerate() {
         index.add(chunk).unwrap();
         index.commit_with(n as u64 + 1).unwrap();
     }
+    (index, events)
+}
+
+#[test]
+fn an_idle_day_is_merged_into_one_segment_and_still_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let (index, events) = three_commits_of_varied_events(dir.path());
     let segments = |index: &EventIndex| -> usize {
         index
             .days()
@@ -502,13 +508,8 @@ fn an_index_of_another_schema_version_is_refused_with_what_to_do() {
 
 #[test]
 fn a_late_event_for_a_day_being_merged_waits_for_the_merge_and_is_found() {
-    let events = varied_events(300);
     let dir = tempfile::tempdir().unwrap();
-    let index = EventIndex::open(dir.path(), &config()).unwrap();
-    for (n, chunk) in events.chunks(100).enumerate() {
-        index.add(chunk).unwrap();
-        index.commit_with(n as u64 + 1).unwrap();
-    }
+    let (index, events) = three_commits_of_varied_events(dir.path());
     for _ in 0..30 {
         index.commit_with(4).unwrap();
     }
