@@ -521,4 +521,5 @@ fn a_late_event_for_a_day_being_merged_waits_for_the_merge_and_is_found() {
     let found = search(&index, "");
     assert_eq!(found.len(), 301);
     assert!(found.contains(&late[0]));
+    assert!(events.iter().all(|e| found.contains(e)));
 }
