@@ -55,6 +55,14 @@ fn per_format(c: &mut Criterion) {
             })
         });
     }
+    // The same inputs streamed as the shipper and `faultline parse` read
+    // them: no list of every event is built.
+    for (name, bytes) in &corpora {
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_function(format!("{name}/streamed"), |b| {
+            b.iter(|| black_box(stream(&parser, black_box(bytes), name)))
+        });
+    }
     for (name, bytes) in &regex_formats(CORPUS_BYTES / 4) {
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_function(*name, |b| {
