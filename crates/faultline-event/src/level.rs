@@ -20,11 +20,13 @@ impl Level {
     /// `ERR`, `CRITICAL`, `panic`, syslog's `notice`, or the numeric levels of
     /// pino and bunyan (`10`..`60`). Returns `None` for anything else.
     pub fn parse(text: &str) -> Option<Level> {
+        // The longest spelling below is "informational".
+        const LONGEST: usize = 13;
         let text = text.trim();
-        if text.len() > 11 || text.is_empty() {
+        if text.len() > LONGEST || text.is_empty() {
             return None;
         }
-        let mut buf = [0u8; 11];
+        let mut buf = [0u8; LONGEST];
         let lower = &mut buf[..text.len()];
         lower.copy_from_slice(text.as_bytes());
         lower.make_ascii_lowercase();
@@ -97,6 +99,8 @@ mod tests {
             ("30", Some(Level::Info)),
             (" Info ", Some(Level::Info)),
             ("notice", Some(Level::Info)),
+            ("Informational", Some(Level::Info)),
+            ("EMERGENCY", Some(Level::Fatal)),
             ("", None),
             ("12", None),
             ("information-overload", None),
