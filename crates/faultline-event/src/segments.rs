@@ -20,7 +20,7 @@
 //! assert_eq!(decoded, vec![segment]);
 //! ```
 
-use super::{WireError, gunzip, is_gzip};
+use super::{WireError, plain_body};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
@@ -135,16 +135,7 @@ pub fn decode_segments(
     body: &[u8],
     max_decoded_bytes: usize,
 ) -> Result<(Option<String>, Vec<Segment>), WireError> {
-    if is_gzip(body) {
-        let plain = gunzip(body, max_decoded_bytes)?;
-        return decode_plain(&plain);
-    }
-    if body.len() > max_decoded_bytes {
-        return Err(WireError::TooLarge {
-            limit: max_decoded_bytes,
-        });
-    }
-    decode_plain(body)
+    decode_plain(&plain_body(body, max_decoded_bytes)?)
 }
 
 fn decode_plain(body: &[u8]) -> Result<(Option<String>, Vec<Segment>), WireError> {
@@ -202,6 +193,7 @@ fn bad_body(message: impl Into<String>) -> WireError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::is_gzip;
 
     fn segment(path: &str, offset: u64, bytes: &[u8]) -> Segment {
         let mut header = SegmentHeader::new(path, format!("id-{path}"), offset, 0);

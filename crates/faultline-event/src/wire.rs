@@ -28,6 +28,7 @@ use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::io::{Read, Write};
 
 #[path = "segments.rs"]
@@ -157,16 +158,19 @@ pub fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, WireError> {
 
 /// Decodes a batch body (plain or gzip, detected by its magic bytes).
 pub fn decode(body: &[u8], max_decoded_bytes: usize) -> Result<Decoded, WireError> {
+    decode_plain(&plain_body(body, max_decoded_bytes)?)
+}
+
+/// A body's plain bytes: inflated when gzip, refused when they are, or
+/// would inflate, beyond `limit` bytes.
+pub(crate) fn plain_body(body: &[u8], limit: usize) -> Result<Cow<'_, [u8]>, WireError> {
     if is_gzip(body) {
-        let plain = gunzip(body, max_decoded_bytes)?;
-        return decode_plain(&plain);
+        return Ok(Cow::Owned(gunzip(body, limit)?));
     }
-    if body.len() > max_decoded_bytes {
-        return Err(WireError::TooLarge {
-            limit: max_decoded_bytes,
-        });
+    if body.len() > limit {
+        return Err(WireError::TooLarge { limit });
     }
-    decode_plain(body)
+    Ok(Cow::Borrowed(body))
 }
 
 fn decode_plain(body: &[u8]) -> Result<Decoded, WireError> {
