@@ -212,6 +212,22 @@ pub fn append(path: &Path, bytes: &[u8]) {
     file.write_all(bytes).unwrap();
 }
 
+/// Empties `path` in place (what `truncate -s 0` does).
+pub fn truncate(path: &Path) {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+}
+
+/// logrotate's copytruncate: copies `path` to `to`, then empties `path`.
+pub fn copy_truncate(path: &Path, to: &Path) {
+    std::fs::copy(path, to).unwrap();
+    truncate(path);
+}
+
 /// `count` numbered lines starting at `from`, each with `tag`.
 pub fn lines(tag: &str, from: usize, count: usize) -> String {
     (from..from + count)

@@ -3,12 +3,12 @@
 //! delivered must be exactly the bytes written, once each.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use faultline_tail::StartAt;
 use proptest::prelude::*;
 
-use crate::harness::{Harness, append, id_of};
+use crate::harness::{self, Harness, append, id_of, truncate};
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -96,8 +96,7 @@ impl Model {
 
     /// Copies `app.log` aside, truncates it and starts a new content.
     fn copy_truncate(&mut self) {
-        std::fs::copy(self.log(), self.rotated()).unwrap();
-        truncate(&self.log());
+        harness::copy_truncate(&self.log(), &self.rotated());
         self.create();
     }
 
@@ -123,15 +122,6 @@ impl Model {
         }
         self.write(extra);
     }
-}
-
-fn truncate(path: &Path) {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .unwrap()
-        .set_len(0)
-        .unwrap();
 }
 
 fn apply(op: &Op, h: &mut Harness, m: &mut Model) {

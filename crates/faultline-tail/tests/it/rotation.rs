@@ -4,7 +4,7 @@ use std::io::Write;
 
 use faultline_tail::{CloseReason, StartAt};
 
-use crate::harness::{Harness, append, id_of, lines};
+use crate::harness::{Harness, append, copy_truncate, id_of, lines, truncate};
 
 #[test]
 fn rename_rotation_drains_the_old_file_and_reads_the_new_one_from_its_start() {
@@ -52,13 +52,7 @@ fn copytruncate_reads_every_byte_once_even_those_only_the_copy_holds() {
     h.quiesce();
     // Written after the last read and before the copy: only the copy keeps it.
     append(&path, lines("a", 100, 5).as_bytes());
-    std::fs::copy(&path, h.path("app.log.1")).unwrap();
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_len(0)
-        .unwrap();
+    copy_truncate(&path, &h.path("app.log.1"));
     append(&path, b"second header\nb 0\n");
     h.quiesce();
     let old = id_of("first header");
@@ -73,12 +67,7 @@ fn truncation_closes_the_old_id_and_reads_the_new_content_from_zero() {
     let path = h.path("app.log");
     std::fs::write(&path, format!("header one\n{}", lines("x", 0, 50))).unwrap();
     h.quiesce();
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_len(0)
-        .unwrap();
+    truncate(&path);
     append(&path, b"header two\ny\n");
     h.quiesce();
     let old = id_of("header one");
@@ -174,13 +163,7 @@ fn copytruncate_overtaken_between_two_reads_is_a_truncation_not_a_continuation()
     let (copy, copied) = (h.path("app.log.2"), format!("{old}{rest}"));
     let ran = h.step_with(&mut || {
         append(&path, rest.as_bytes());
-        std::fs::copy(&path, &copy).unwrap();
-        std::fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_len(0)
-            .unwrap();
+        copy_truncate(&path, &copy);
         append(&path, new.as_bytes());
     });
     assert!(ran, "the tailer read the partial line");
@@ -219,13 +202,7 @@ fn copytruncate_below_the_read_offset_but_above_the_size_last_seen_is_a_truncati
     old.push_str(&more);
     let old_id = id_of("first header");
     assert_eq!(String::from_utf8_lossy(&h.data[&old_id]), old);
-    std::fs::copy(&path, h.path("app.log.1")).unwrap();
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_len(0)
-        .unwrap();
+    copy_truncate(&path, &h.path("app.log.1"));
     let new = format!("second header\n{}", lines("b", 0, 40));
     assert!(seen < new.len() && new.len() < old.len());
     append(&path, new.as_bytes());
