@@ -121,35 +121,22 @@ fn the_fixture_week_reports_each_status_over_http_and_from_the_folder() {
     assert_eq!(bad.status(), 400);
     assert!(bad.text().unwrap().contains("2026-W99"));
     assert_eq!(get(&c, "/api/v1/report?format=pdf").status(), 400);
-    let out = faultline(&[
-        "report",
-        "--collector",
-        &c.base,
-        "--week",
-        WEEK,
-        "--format",
-        "md",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    // `faultline report --collector` in Markdown, with `extra` flags.
+    let markdown = |extra: &[&str]| -> String {
+        let mut args = vec!["report", "--collector", &c.base, "--week", WEEK];
+        args.extend(["--format", "md"]);
+        args.extend(extra);
+        let out = faultline(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        markdown(&[]),
         over_http[1],
         "--collector prints it as served"
     );
     // For a mailed copy: group links made absolute, nothing else changed.
-    let out = faultline(&[
-        "report",
-        "--collector",
-        &c.base,
-        "--week",
-        WEEK,
-        "--format",
-        "md",
-        "--base-url",
-        "https://faultline.example/",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let mailed = String::from_utf8_lossy(&out.stdout);
+    let mailed = markdown(&["--base-url", "https://faultline.example/"]);
     assert!(
         mailed.contains("(https://faultline.example/groups/"),
         "{mailed}"
