@@ -6,6 +6,7 @@ use crate::lines::{self, DEFAULT_MAX_LINE_BYTES, LineSplitter, RawLine};
 use crate::multiline::{Assembler, LineMeta, MultilineConfig, Stats};
 use crate::trace;
 use faultline_event::{Event, SourcePos};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// What a parse needs to know; the defaults need no configuration.
@@ -160,6 +161,13 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// Feeds bytes; completed events are pushed onto `out`.
     pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<Event>) {
+        self.feed_with(chunk, clean_text(chunk), out);
+    }
+
+    /// Feeds a chunk whose lines inside `clean` (a prefix of it, valid UTF-8
+    /// without NUL bytes) need no decoding of their own: one check of the
+    /// chunk instead of one per line.
+    fn feed_with(&mut self, chunk: &[u8], clean: &str, out: &mut Vec<Event>) {
         let Session {
             parser,
             path,
@@ -167,7 +175,12 @@ impl Session {
             state,
             file_id,
         } = self;
-        splitter.push(chunk, |line| take(parser, path, file_id, state, line, out));
+        // Where the chunk starts in the input: after the held partial line.
+        let base = splitter.position() + splitter.pending_bytes() as u64;
+        splitter.push(chunk, |line| {
+            let text = clean_line(&line, base, clean);
+            take(parser, path, file_id, state, line, text, out)
+        });
     }
 
     /// Emits what is held after `flush_timeout_ms` without input: the event
@@ -206,7 +219,7 @@ impl Session {
             state,
             file_id,
         } = self;
-        splitter.finish(|line| take(parser, path, file_id, state, line, out));
+        splitter.finish(|line| take(parser, path, file_id, state, line, None, out));
     }
 
     /// The offset of the first byte not yet part of an emitted event: lines
@@ -266,15 +279,47 @@ fn record_lines<'a>(lines: &[&'a str]) -> Vec<&'a str> {
     records
 }
 
+/// The longest prefix of `chunk` up to its last newline that is valid UTF-8
+/// without NUL bytes. A newline is never inside a multi-byte character, so
+/// the complete lines of a chunk are all inside it unless a line is damaged.
+fn clean_text(chunk: &[u8]) -> &str {
+    let lines_end = memchr::memrchr(b'\n', chunk).unwrap_or(0);
+    let end = memchr::memchr(0, &chunk[..lines_end]).unwrap_or(lines_end);
+    let head = &chunk[..end];
+    if let Ok(text) = simdutf8::basic::from_utf8(head) {
+        return text;
+    }
+    match simdutf8::compat::from_utf8(head) {
+        Ok(text) => text,
+        Err(e) => simdutf8::basic::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default(),
+    }
+}
+
+/// The text of `line` when it lies inside `clean`, the checked text of the
+/// chunk that starts at input offset `base`; `None` sends it to [`lines::decode`].
+fn clean_line<'a>(line: &RawLine<'_>, base: u64, clean: &'a str) -> Option<&'a str> {
+    if line.truncated || line.offset < base {
+        return None;
+    }
+    let start = usize::try_from(line.offset - base).ok()?;
+    let text = clean.get(start..start.checked_add(line.bytes.len())?)?;
+    debug_assert_eq!(text.as_bytes(), line.bytes);
+    Some(text)
+}
+
 fn take(
     parser: &Parser,
     path: &Option<String>,
     file_id: &Option<String>,
     state: &mut State,
     line: RawLine<'_>,
+    clean: Option<&str>,
     out: &mut Vec<Event>,
 ) {
-    let (text, invalid, nul) = lines::decode(line.bytes);
+    let (text, invalid, nul) = match clean {
+        Some(text) => (Cow::Borrowed(text), None, None),
+        None => lines::decode(line.bytes),
+    };
     let meta = LineMeta {
         offset: line.offset,
         truncated: line.truncated,
@@ -436,6 +481,54 @@ mod tests {
         session.flush(&mut out);
         assert_eq!(offsets(&out), vec![50, next, partial]);
         assert_eq!(session.held_from(), None);
+    }
+
+    /// Runs `input` through a session in chunks of `size`; `checked` turns
+    /// on the one-check-per-chunk decoding. Lines over 20 bytes are cut.
+    fn chunked(input: &[u8], size: usize, checked: bool) -> Vec<String> {
+        let options = Options {
+            max_line_bytes: 20,
+            ..Options::default()
+        };
+        let parser = Parser::new(Registry::builtin(), options).unwrap();
+        let mut session = parser.session_at("app.log", "id", 0);
+        let mut out = Vec::new();
+        for chunk in input.chunks(size) {
+            match checked {
+                true => session.feed(chunk, &mut out),
+                false => session.feed_with(chunk, "", &mut out),
+            }
+        }
+        session.finish(&mut out);
+        out.iter()
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Lines read from a chunk checked once come out as lines decoded one
+        /// by one: invalid UTF-8, NUL bytes, characters cut by a chunk's end,
+        /// CRLF and over-long lines included.
+        #[test]
+        fn checking_a_chunk_once_reads_as_decoding_each_line(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "INFO ok", "é", "\u{1F600}", "\n", "\r\n", "\0", "\u{FFFD}",
+                    "{\"msg\":\"x\"}", "  at a.b(C.java:1)", "xxxxxxxxxxxxxxxxxxxxxxxx",
+                ]),
+                0..40,
+            ),
+            bad in proptest::collection::vec((0usize..400, proptest::sample::select(vec![0xffu8, 0xc3, 0x80, 0xf0])), 0..3),
+            size in 1usize..64,
+        ) {
+            let mut input = parts.concat().into_bytes();
+            for (at, byte) in bad {
+                if at < input.len() {
+                    input[at] = byte;
+                }
+            }
+            proptest::prop_assert_eq!(chunked(&input, size, true), chunked(&input, size, false));
+        }
     }
 
     #[test]
