@@ -94,9 +94,9 @@ impl LineMeta {
     }
 }
 
-/// The event being built.
+/// What is known of the event being built (the event itself is the
+/// assembler's `events[cur]`).
 struct Pending {
-    event: Event,
     offset: u64,
     lines: usize,
     bytes: usize,
@@ -157,6 +157,12 @@ pub struct Assembler {
     config: MultilineConfig,
     source: Option<SourcePos>,
     pending: Option<Pending>,
+    /// The held event (`events[cur]`, default while nothing is pending) and
+    /// the next line's header (`events[1 - cur]`, default when unused).
+    /// Events are built where they stay: beginning an event flips `cur`,
+    /// and the event is moved once, when emitted.
+    events: [Event; 2],
+    cur: usize,
     stats: Stats,
     /// The timestamp of the last event emitted that had one: a bare trace
     /// (which prints none) takes it, flagged `inferred_timestamp`.
@@ -189,6 +195,8 @@ impl Assembler {
             config,
             source: None,
             pending: None,
+            events: [Event::default(), Event::default()],
+            cur: 0,
             stats: Stats::default(),
             last_ts: None,
         }
@@ -305,9 +313,10 @@ impl Assembler {
             && !p.followup_checked
         {
             p.followup_checked = true;
-            if self.format.continue_header(&mut p.event, text, &self.ctx) {
+            let event = &mut self.events[self.cur];
+            if self.format.continue_header(event, text, &self.ctx) {
                 // The follow-up line may carry the level (JUL's `SEVERE:`).
-                p.attachable = can_take_trace(&p.event);
+                p.attachable = can_take_trace(event);
                 self.count_line(meta);
                 return;
             }
@@ -316,17 +325,17 @@ impl Assembler {
             Rule::Auto => self.fresh_auto(text, meta, out),
             Rule::None => {
                 self.emit(out);
-                self.begin(self.header_or_plain(text), text, meta);
+                self.header_or_plain(text);
+                self.begin(text, meta);
             }
             Rule::Custom(_) => self.fresh_custom(text, meta, out),
         }
     }
 
     fn fresh_auto(&mut self, text: &str, meta: LineMeta, out: &mut Vec<Event>) {
-        let header = self.format.parse(text, &self.ctx);
-        let real_header = header
-            .as_ref()
-            .is_some_and(|h| !self.plain_mode || h.ts.is_some());
+        let next = &mut self.events[1 - self.cur];
+        let header = self.format.parse_into(text, &self.ctx, next);
+        let real_header = header && (!self.plain_mode || self.next_mut().ts.is_some());
         let inner = self.format.inner_line(text);
         let app_line = inner.as_deref().unwrap_or(text);
         if let Some((lang, start, machine)) = trace::detect_start(app_line) {
@@ -338,10 +347,14 @@ impl Assembler {
                 && self.pending.as_ref().is_some_and(|p| p.attachable);
             if !attach {
                 self.emit(out);
-                match header.filter(|_| real_header || wrapped) {
-                    Some(h) => self.begin(h, text, meta),
-                    None => self.begin_bare(meta),
+                if header && (real_header || wrapped) {
+                    self.begin(text, meta);
+                } else {
+                    self.clear_next(header);
+                    self.begin_bare(meta);
                 }
+            } else {
+                self.clear_next(header);
             }
             if let Some(p) = self.pending.as_mut() {
                 p.attachable = false;
@@ -361,19 +374,20 @@ impl Assembler {
             self.add_trace_line(app_line, meta);
             return;
         }
+        let held_ts = self.events[self.cur].ts.is_some();
         let continues = self.pending.as_ref().is_some_and(|p| {
-            is_indented(app_line) && (!self.plain_mode || p.event.ts.is_some()) && p.has_header
+            is_indented(app_line) && (!self.plain_mode || held_ts) && p.has_header
         });
-        if continues && (header.is_none() || self.plain_mode) {
+        if continues && (!header || self.plain_mode) {
+            self.clear_next(header);
             self.add_continuation(text, meta);
             return;
         }
         self.emit(out);
-        let event = match header {
-            Some(h) => h,
-            None => self.plain_event(text),
-        };
-        self.begin(event, text, meta);
+        if !header {
+            self.plain_into_next(text);
+        }
+        self.begin(text, meta);
     }
 
     fn fresh_custom(&mut self, text: &str, meta: LineMeta, out: &mut Vec<Event>) {
@@ -393,8 +407,8 @@ impl Assembler {
             return;
         }
         self.emit(out);
-        let event = self.header_or_plain(text);
-        self.begin(event, text, meta);
+        self.header_or_plain(text);
+        self.begin(text, meta);
         if let Some(p) = self.pending.as_mut() {
             p.prev_matched = matched;
         }
@@ -409,24 +423,46 @@ impl Assembler {
         }
     }
 
-    fn header_or_plain(&self, text: &str) -> Event {
-        self.format
-            .parse(text, &self.ctx)
-            .unwrap_or_else(|| self.plain_event(text))
+    /// Where the next line's header is parsed.
+    fn next_mut(&mut self) -> &mut Event {
+        &mut self.events[1 - self.cur]
     }
 
-    fn plain_event(&self, text: &str) -> Event {
-        self.plain
-            .parse(text, &self.ctx)
-            .unwrap_or_else(|| Event::new(text))
+    /// Drops a header that was parsed but is not used.
+    fn clear_next(&mut self, parsed: bool) {
+        if parsed {
+            *self.next_mut() = Event::default();
+        }
     }
 
-    fn begin(&mut self, event: Event, text: &str, meta: LineMeta) {
-        let attachable = can_take_trace(&event);
-        // Built in place: an event is a few hundred bytes, and every move of
-        // one is a copy on the per-line path.
-        let pending = self.pending.insert(Pending {
-            event,
+    /// Parses `text` as the next header, as plain text when the format does
+    /// not read it.
+    fn header_or_plain(&mut self, text: &str) {
+        let ctx = self.ctx;
+        if !self
+            .format
+            .parse_into(text, &ctx, &mut self.events[1 - self.cur])
+        {
+            self.plain_into_next(text);
+        }
+    }
+
+    fn plain_into_next(&mut self, text: &str) {
+        let ctx = self.ctx;
+        let next = &mut self.events[1 - self.cur];
+        if !self.plain.parse_into(text, &ctx, next) {
+            next.message = text.to_string();
+        }
+    }
+
+    /// Begins an event with the header parsed into the next slot; nothing
+    /// is pending (the held slot is default).
+    fn begin(&mut self, text: &str, meta: LineMeta) {
+        self.cur = 1 - self.cur;
+        let event = &mut self.events[self.cur];
+        let attachable = can_take_trace(event);
+        meta.apply(event);
+        self.pending = Some(Pending {
             offset: meta.offset,
             lines: 1,
             bytes: text.len(),
@@ -437,14 +473,12 @@ impl Assembler {
             extra: Vec::new(),
             prev_matched: false,
         });
-        meta.apply(&mut pending.event);
         self.stats.lines_in_events += 1;
     }
 
     /// An event that starts with a bare trace; its first line is added by the caller.
     fn begin_bare(&mut self, meta: LineMeta) {
         self.pending = Some(Pending {
-            event: Event::default(),
             offset: meta.offset,
             lines: 0,
             bytes: 0,
@@ -463,14 +497,15 @@ impl Assembler {
         let Some(p) = self.pending.as_mut() else {
             return false;
         };
+        let event = &mut self.events[self.cur];
         if p.lines >= max_lines || p.bytes + len > max_bytes {
-            p.event.flag(Flag::Truncated);
+            event.flag(Flag::Truncated);
             self.stats.dropped_lines += 1;
             return false;
         }
         p.lines += 1;
         p.bytes += len;
-        meta.apply(&mut p.event);
+        meta.apply(event);
         self.stats.lines_in_events += 1;
         true
     }
@@ -492,9 +527,10 @@ impl Assembler {
         if !self.admit(text.len(), meta) {
             return;
         }
-        if let Some(p) = self.pending.as_mut() {
-            p.event.message.push('\n');
-            p.event.message.push_str(text.trim_end());
+        if self.pending.is_some() {
+            let message = &mut self.events[self.cur].message;
+            message.push('\n');
+            message.push_str(text.trim_end());
         }
     }
 
@@ -512,6 +548,7 @@ impl Assembler {
         let Some(mut p) = self.pending.take() else {
             return;
         };
+        let event = &mut self.events[self.cur];
         let mut unconfirmed = None;
         if let Some(run) = p.trace.take() {
             if run.start == Start::Tentative && run.ends.len() == 1 {
@@ -519,53 +556,60 @@ impl Assembler {
                 // (`Error: could not open config`): it is an ordinary record.
                 unconfirmed = Some((run.text, run.start_meta));
             } else {
-                finish_trace(&mut p, run);
+                finish_trace(&p, event, run);
             }
         } else if !p.extra.is_empty() {
             let text = p.extra.join("\n");
-            p.event.exception = trace::parse_text(&text);
-            p.event.stack = Some(text);
+            event.exception = trace::parse_text(&text);
+            event.stack = Some(text);
         }
         if let Some(source) = &self.source {
-            p.event.source = Some(SourcePos {
+            event.source = Some(SourcePos {
                 offset: p.offset,
                 ..source.clone()
             });
         }
-        if p.event.ts.is_none() && !p.has_header && self.last_ts.is_some() {
-            p.event.ts = self.last_ts;
-            p.event.flag(Flag::InferredTimestamp);
+        if event.ts.is_none() && !p.has_header && self.last_ts.is_some() {
+            event.ts = self.last_ts;
+            event.flag(Flag::InferredTimestamp);
         }
-        if p.event.ts.is_some() {
-            self.last_ts = p.event.ts;
+        if event.ts.is_some() {
+            self.last_ts = event.ts;
         }
         self.stats.events += 1;
-        match unconfirmed {
-            None => out.push(p.event),
-            Some((line, meta)) if p.has_header && p.lines > 1 => {
-                out.push(p.event);
-                self.stats.lines_in_events -= 1;
-                self.begin(self.header_or_plain(&line), &line, meta);
-                self.emit(out);
-            }
-            Some((line, meta)) => {
-                self.stats.events -= 1;
-                self.stats.lines_in_events -= 1;
-                self.begin(self.header_or_plain(&line), &line, meta);
-                self.emit(out);
-            }
+        let Some((line, meta)) = unconfirmed else {
+            out.push(std::mem::take(event));
+            return;
+        };
+        if p.has_header && p.lines > 1 {
+            out.push(std::mem::take(event));
+        } else {
+            self.stats.events -= 1;
+            *event = Event::default();
         }
+        self.stats.lines_in_events -= 1;
+        self.emit_alone(&line, meta, out);
+    }
+
+    /// Emits `line` as an event of its own, keeping a header already parsed
+    /// for the line after it.
+    fn emit_alone(&mut self, line: &str, meta: LineMeta, out: &mut Vec<Event>) {
+        let next = std::mem::take(self.next_mut());
+        self.header_or_plain(line);
+        self.begin(line, meta);
+        self.emit(out);
+        *self.next_mut() = next;
     }
 }
 
-fn finish_trace(p: &mut Pending, run: TraceRun) {
+fn finish_trace(p: &Pending, event: &mut Event, run: TraceRun) {
     let lines = run.lines();
     let exception = run.lang.parse(&lines);
     if exception.is_none() {
-        p.event.flag(Flag::TraceUnparsed);
+        event.flag(Flag::TraceUnparsed);
     }
     if !p.has_header {
-        p.event.message = match &exception {
+        event.message = match &exception {
             Some(e) if e.value.is_empty() => e.kind.clone(),
             Some(e) => format!("{}: {}", e.kind, e.value),
             None => lines
@@ -574,10 +618,10 @@ fn finish_trace(p: &mut Pending, run: TraceRun) {
                 .unwrap_or_default(),
         };
     }
-    p.event.level.get_or_insert(Level::Error);
-    p.event.exception = exception;
-    p.event.stack = Some(run.text);
-    p.event
+    event.level.get_or_insert(Level::Error);
+    event.exception = exception;
+    event.stack = Some(run.text);
+    event
         .fields
         .insert("trace_language".into(), run.lang.name().into());
 }

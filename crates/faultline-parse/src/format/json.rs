@@ -31,15 +31,22 @@ impl LineFormat for Json {
     }
 
     fn parse(&self, line: &str, ctx: &Context) -> Option<Event> {
+        let mut event = Event::default();
+        self.parse_into(line, ctx, &mut event).then_some(event)
+    }
+
+    fn parse_into(&self, line: &str, ctx: &Context, event: &mut Event) -> bool {
         let trimmed = line.trim();
         if !trimmed.starts_with('{') {
-            return None;
+            return false;
         }
         let mut record = Record::new();
         if flat::read(trimmed, &mut record) {
-            return Some(record.take_event(ctx));
+            record.take_event_into(ctx, event);
+        } else {
+            *event = serde_only(trimmed, ctx);
         }
-        Some(serde_only(trimmed, ctx))
+        true
     }
 }
 
@@ -218,12 +225,18 @@ impl<'a> Record<'a> {
     /// moving it costs more than reading it.
     pub(super) fn take_event(&mut self, ctx: &Context) -> Event {
         let mut event = Event::default();
+        self.take_event_into(ctx, &mut event);
+        event
+    }
+
+    /// [`Record::take_event`] into `event`, which is `Event::default()`.
+    pub(super) fn take_event_into(&mut self, ctx: &Context, event: &mut Event) {
         let serilog = self.has(AT_MT) || self.has(AT_T) && self.has(AT_M);
         if let Some((_, msg)) = self.take_first(&keys::MESSAGE_SLOTS, Want::String) {
             event.message = msg.into_string();
         }
-        self.read_level(&mut event, serilog);
-        self.read_time(&mut event, ctx);
+        self.read_level(event, serilog);
+        self.read_time(event, ctx);
         event.logger = self
             .take_first(&keys::LOGGER_SLOTS, Want::String)
             .map(|(_, v)| v.into_string());
@@ -233,7 +246,7 @@ impl<'a> Record<'a> {
         event.host = self
             .take_first(&keys::HOST_SLOTS, Want::String)
             .map(|(_, v)| v.into_string());
-        self.read_error(&mut event);
+        self.read_error(event);
         let mut fields = std::mem::take(&mut self.rest);
         let mut left = self.present;
         while left != 0 {
@@ -245,7 +258,6 @@ impl<'a> Record<'a> {
         }
         self.present = 0;
         event.fields = fields;
-        event
     }
 
     /// Reads the level; a value no logger spells stays in `fields`. Serilog

@@ -72,6 +72,21 @@ pub trait LineFormat: Send + Sync {
     /// it may then continue the previous event or become a plain event.
     fn parse(&self, line: &str, ctx: &Context) -> Option<Event>;
 
+    /// [`LineFormat::parse`] into `event`, which must be
+    /// `Event::default()`; false, with `event` left as it was, when the line
+    /// is not in this format. A format that overrides it builds the event
+    /// where it stays until emitted instead of returning one to be moved: an
+    /// event is a few hundred bytes, and every move copies all of them.
+    fn parse_into(&self, line: &str, ctx: &Context, event: &mut Event) -> bool {
+        match self.parse(line, ctx) {
+            Some(parsed) => {
+                *event = parsed;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// For formats whose record spans a header line and one fixed follow-up
     /// line (java.util.logging's SimpleFormatter prints `LEVEL: message` on the
     /// line after the date and logger): merges `line`, the line right after the

@@ -21,11 +21,16 @@ impl LineFormat for Plain {
     }
 
     fn parse(&self, line: &str, ctx: &Context) -> Option<Event> {
+        let mut event = Event::default();
+        self.parse_into(line, ctx, &mut event).then_some(event)
+    }
+
+    fn parse_into(&self, line: &str, ctx: &Context, event: &mut Event) -> bool {
         let line = line.trim_end();
         let Some((ts, rest)) = leading_timestamp(line, ctx) else {
-            let mut event = Event::new(line);
+            event.message = line.to_string();
             event.level = leading_level(line);
-            return Some(event);
+            return true;
         };
         let (level, rest) = match level_word(rest) {
             Some((level, after)) => (Some(level), after),
@@ -36,10 +41,10 @@ impl LineFormat for Plain {
             .position(|c| !matches!(c, b' ' | b'\t' | b'-' | b':' | b'|'))
             .unwrap_or(rest.len());
         let rest = &rest[skip..];
-        let mut event = Event::new(if rest.is_empty() { line } else { rest });
+        event.message = (if rest.is_empty() { line } else { rest }).to_string();
         event.ts = Some(ts);
         event.level = level;
-        Some(event)
+        true
     }
 }
 
