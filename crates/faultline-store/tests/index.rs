@@ -429,9 +429,57 @@ fn varied_events(n: usize) -> Vec<Event> {
                 e.fields.insert("status".into(), json!(500));
                 e.stack = Some("Error: boom\n    at f (a.js:1:2)".into());
             }
+            add_varied_fields(&mut g, &mut e.fields, i);
             e
         })
         .collect()
+}
+
+/// `fields` values of every shape: those the fast columns hold exactly
+/// (strings, integers, fractions, booleans; one key holding integers in
+/// some events and fractions in others, so its column is coerced) and those
+/// that stay in the stored JSON (ids, numeric strings, long strings, nulls,
+/// arrays, objects, dotted keys, huge integers).
+fn add_varied_fields(
+    g: &mut Gen,
+    fields: &mut serde_json::Map<String, serde_json::Value>,
+    i: usize,
+) {
+    let long = "y".repeat(300);
+    let candidates = [
+        ("path", json!(format!("/api/v{}/cart", i % 4))),
+        (
+            "user_agent",
+            json!("Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0"),
+        ),
+        ("bytes", json!(i * 37)),
+        (
+            "took",
+            if i.is_multiple_of(2) {
+                json!(i)
+            } else {
+                json!(i as f64 / 8.0)
+            },
+        ),
+        ("ok", json!(i.is_multiple_of(5))),
+        ("code", json!("500")),
+        ("request_id", json!(format!("req-{i}"))),
+        ("trace", json!("4bf92f3577b34da6a3ce929d0e0e4736")),
+        ("payload", json!(long)),
+        ("gone", serde_json::Value::Null),
+        ("tags", json!(["a", "b"])),
+        ("req", json!({"method": "GET", "url": "/x"})),
+        ("http.method", json!("POST")),
+        ("big", json!(u64::MAX - i as u64)),
+        ("neg", json!(-(i as i64) * 1_000_000_007)),
+        ("empty", json!("")),
+        ("ünï", json!("ça va")),
+    ];
+    for (key, value) in candidates {
+        if !g.next().is_multiple_of(3) {
+            fields.insert(key.to_string(), value);
+        }
+    }
 }
 
 #[test]

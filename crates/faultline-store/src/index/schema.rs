@@ -188,7 +188,7 @@ impl Fields {
                 doc.add_text(self.frames, frames);
             }
         }
-        self.add_fields(&mut doc, event);
+        let fields_in_columns = self.add_fields(&mut doc, event);
         if let Some(explanation) = stored::left_out_explanation(event) {
             doc.add_text(self.explanation, explanation);
         }
@@ -196,12 +196,19 @@ impl Fields {
             doc.add_text(self.source, source);
             doc.add_u64(self.source_offset, offset);
         }
-        doc.add_bytes(self.event, &stored::encode(event, ts));
+        doc.add_bytes(self.event, &stored::encode(event, ts, &fields_in_columns));
         doc
     }
 
-    fn add_fields(&self, doc: &mut TantivyDocument, event: &Event) {
+    /// Adds `event.fields` to `doc`; returns the values its fast columns
+    /// hold exactly, which the stored event leaves out.
+    fn add_fields<'e>(
+        &self,
+        doc: &mut TantivyDocument,
+        event: &'e Event,
+    ) -> Vec<(&'e str, stored::FieldKind)> {
         let mut object = BTreeMap::new();
+        let mut in_columns = Vec::new();
         for (key, value) in &event.fields {
             match value {
                 Value::String(s) if is_id_key(key) || looks_like_id(s) => {
@@ -209,18 +216,23 @@ impl Fields {
                 }
                 Value::Number(n) if is_id_key(key) => doc.add_text(self.ids, n.to_string()),
                 Value::String(s) if s.len() > MAX_FIELD_VALUE_BYTES => {}
-                Value::String(s) => {
-                    object.insert(key.clone(), string_value(s));
-                }
                 Value::Null => {}
-                other => {
-                    object.insert(key.clone(), OwnedValue::from(other.clone()));
+                value => {
+                    let indexed = match value {
+                        Value::String(s) => string_value(s),
+                        other => OwnedValue::from(other.clone()),
+                    };
+                    if let Some(kind) = stored::column_kind(key, value, &indexed) {
+                        in_columns.push((key.as_str(), kind));
+                    }
+                    object.insert(key.clone(), indexed);
                 }
             }
         }
         if !object.is_empty() {
             doc.add_object(self.fields, object);
         }
+        in_columns
     }
 }
 

@@ -1,23 +1,30 @@
 //! What a document stores of its event: the event's JSON without the parts
 //! its fast fields already hold, rebuilt from them on read.
 //!
-//! The stored bytes are [`FORMAT`], a little-endian 16-bit mask, then JSON.
-//! The mask says which parts were left out: `ts` (when it is the indexed time
-//! to the millisecond), `service`, `host`, `level`, `logger`, `template`,
-//! `fingerprint` and `explanation` (when non-empty and not longer than
-//! [`MAX_LEFT_OUT_BYTES`]), and `source` (its `file_id` and `path` in the
-//! `source` column, its offset in `source_offset`). The explanation repeats
-//! for every event of a group and the offset is the stored event's least
-//! compressible number: as fast columns they cost a few bits an event.
+//! The stored bytes are [`FORMAT`], a little-endian 16-bit mask, the list of
+//! left-out `fields` values when the mask says so (see [`fields`]), then
+//! JSON. The mask says which parts were left out: `ts` (when it is the
+//! indexed time to the millisecond), `service`, `host`, `level`, `logger`,
+//! `template`, `fingerprint` and `explanation` (when non-empty and not longer
+//! than [`MAX_LEFT_OUT_BYTES`]), `source` (its `file_id` and `path` in the
+//! `source` column, its offset in `source_offset`), and `fields` values that
+//! their fast columns hold exactly. The explanation repeats for every event
+//! of a group, the offset is the stored event's least compressible number,
+//! and access logs' columns (`user_agent`, `status`, `path`…) are most of
+//! their JSON: as fast columns they cost a few bits an event.
 //!
 //! Earlier forms still decode: bytes that start with `{` are a whole event's
 //! JSON (schema 1), a first byte with its high bit set is a one-byte mask
-//! over the first seven parts (schema 2).
+//! over the first seven parts (schema 2), and form 3 is form 4 without
+//! left-out `fields`.
+
+mod fields;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use faultline_event::{Event, Exception, Flag, Level, SourcePos};
+use fields::{FieldColumns, Kept};
+pub use fields::{FieldKind, column_kind};
 use serde::Serialize;
-use serde_json::{Map, Value};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, SegmentReader};
 
@@ -26,12 +33,15 @@ use tantivy::{DocId, SegmentReader};
 pub const MAX_LEFT_OUT_BYTES: usize = 1024;
 
 /// The first byte of the stored form.
-const FORMAT: u8 = 3;
+const FORMAT: u8 = 4;
+/// The form before `fields` values were left out.
+const FORMAT_V3: u8 = 3;
 /// The high bit of schema 2's one-byte mask.
 const MARK_V2: u8 = 0x80;
 const TS: u16 = 1;
 const EXPLANATION: u16 = 1 << 7;
 const SOURCE: u16 = 1 << 8;
+const FIELDS: u16 = 1 << 9;
 
 /// The fast columns of the left-out explanation and source.
 pub const EXPLANATION_COLUMN: &str = "explanation";
@@ -62,8 +72,8 @@ struct Lean<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     logger: Option<&'a str>,
     message: &'a str,
-    #[serde(skip_serializing_if = "Map::is_empty")]
-    fields: &'a Map<String, Value>,
+    #[serde(skip_serializing_if = "Kept::is_empty")]
+    fields: Kept<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<&'a SourcePos>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -105,8 +115,14 @@ fn source_fits(source: &SourcePos) -> bool {
     !source.file_id.contains('\n') && source.file_id.len() + source.path.len() < MAX_LEFT_OUT_BYTES
 }
 
-/// The stored bytes of `event`, indexed at `ts`.
-pub fn encode(event: &Event, ts: DateTime<Utc>) -> Vec<u8> {
+/// The stored bytes of `event`, indexed at `ts`; `fields_in_columns` are
+/// the values of `event.fields` that its fast columns hold exactly, in the
+/// map's order ([`column_kind`]).
+pub fn encode(
+    event: &Event,
+    ts: DateTime<Utc>,
+    fields_in_columns: &[(&str, FieldKind)],
+) -> Vec<u8> {
     // Every part of the event is named here, so a new one cannot be
     // forgotten.
     let Event {
@@ -150,6 +166,14 @@ pub fn encode(event: &Event, ts: DateTime<Utc>) -> Vec<u8> {
     if source_left_out {
         mask |= SOURCE;
     }
+    let fields_left_out = if fields::fits_header(fields_in_columns) {
+        fields_in_columns
+    } else {
+        &[]
+    };
+    if !fields_left_out.is_empty() {
+        mask |= FIELDS;
+    }
     let lean = Lean {
         ts: event_ts
             .filter(|_| !ts_in_index)
@@ -159,7 +183,10 @@ pub fn encode(event: &Event, ts: DateTime<Utc>) -> Vec<u8> {
         level,
         logger,
         message,
-        fields,
+        fields: Kept {
+            all: fields,
+            left_out: fields_left_out,
+        },
         source: source.as_ref().filter(|_| !source_left_out),
         exception: exception.as_ref(),
         stack: stack.as_deref(),
@@ -171,6 +198,9 @@ pub fn encode(event: &Event, ts: DateTime<Utc>) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(256);
     bytes.push(FORMAT);
     bytes.extend_from_slice(&mask.to_le_bytes());
+    if !fields_left_out.is_empty() {
+        fields::write_header(fields_left_out, &mut bytes);
+    }
     serde_json::to_writer(&mut bytes, &lean).expect("an event always serialises");
     bytes
 }
@@ -185,6 +215,7 @@ pub struct Columns {
     explanation: Result<Option<StrColumn>, String>,
     source: Result<Option<StrColumn>, String>,
     offset: Result<Column<u64>, String>,
+    fields: FieldColumns,
 }
 
 impl Columns {
@@ -197,21 +228,31 @@ impl Columns {
             explanation: text(EXPLANATION_COLUMN),
             source: text(SOURCE_COLUMN),
             offset: fast.u64(SOURCE_OFFSET_COLUMN).map_err(|e| e.to_string()),
+            fields: FieldColumns::new(fast.clone()),
         }
     }
 }
 
 /// The event stored as `bytes` for document `doc` of the segment `columns`
 /// were opened on.
-pub fn decode(bytes: &[u8], columns: &Columns, doc: DocId) -> Result<Event, String> {
-    let (mask, json) = match bytes {
-        [FORMAT, lo, hi, json @ ..] => (u16::from_le_bytes([*lo, *hi]), json),
+pub fn decode(bytes: &[u8], columns: &mut Columns, doc: DocId) -> Result<Event, String> {
+    let (mask, rest) = match bytes {
+        [FORMAT | FORMAT_V3, lo, hi, rest @ ..] => (u16::from_le_bytes([*lo, *hi]), rest),
         [v2, json @ ..] if v2 & MARK_V2 != 0 => (u16::from(v2 & !MARK_V2), json),
         _ => (0, bytes),
+    };
+    let (in_columns, json) = if mask & FIELDS != 0 && bytes[0] == FORMAT {
+        fields::read_header(rest)?
+    } else {
+        (Vec::new(), rest)
     };
     let mut event: Event = serde_json::from_slice(json).map_err(|e| e.to_string())?;
     if mask != 0 {
         restore(&mut event, mask, columns, doc)?;
+    }
+    for (key, kind) in in_columns {
+        let value = columns.fields.value(key, kind, doc)?;
+        event.fields.insert(key.to_string(), value);
     }
     Ok(event)
 }
