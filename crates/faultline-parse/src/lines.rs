@@ -165,6 +165,24 @@ fn utf8_len(lead: u8) -> usize {
     }
 }
 
+/// `text.trim()`, with no look at characters when `text` starts and ends
+/// with visible ASCII, as most lines do: then there is nothing to trim.
+pub fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
+/// `text.trim_end()`, with no look at characters when `text` ends with
+/// visible ASCII.
+pub fn trim_end(text: &str) -> &str {
+    match text.as_bytes().last() {
+        Some(last) if last.is_ascii_graphic() => text,
+        _ => text.trim_end(),
+    }
+}
+
 /// Decodes a line to text, replacing invalid UTF-8 and NUL bytes with U+FFFD.
 /// Returns the text and the flags it earned.
 pub fn decode(bytes: &[u8]) -> (Cow<'_, str>, Option<Flag>, Option<Flag>) {
@@ -238,6 +256,23 @@ mod tests {
         let lines = split(&[input], 5);
         assert_eq!(lines[0].0, "éé");
         assert!(lines[0].2);
+    }
+
+    proptest::proptest! {
+        /// The quick trims trim what `str::trim` and `str::trim_end` trim.
+        #[test]
+        fn quick_trims_agree_with_the_standard_ones(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", " ", "\t", "\u{a0}", "\u{3000}", "é", "{", "}", "\r", "\u{1F600}", "\u{7f}",
+                ]),
+                0..8,
+            ),
+        ) {
+            let text = parts.concat();
+            proptest::prop_assert_eq!(trim(&text), text.trim());
+            proptest::prop_assert_eq!(trim_end(&text), text.trim_end());
+        }
     }
 
     #[test]

@@ -301,7 +301,7 @@ impl Assembler {
 
     /// A line outside any trace.
     fn fresh(&mut self, text: &str, meta: LineMeta, out: &mut Vec<Event>) {
-        if text.trim().is_empty() {
+        if crate::lines::trim(text).is_empty() {
             self.stats.blank_lines += 1;
             if let Some(p) = self.pending.as_mut() {
                 p.attachable = false;

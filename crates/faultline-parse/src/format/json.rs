@@ -36,7 +36,7 @@ impl LineFormat for Json {
     }
 
     fn parse_into(&self, line: &str, ctx: &Context, event: &mut Event) -> bool {
-        let trimmed = line.trim();
+        let trimmed = crate::lines::trim(line);
         if !trimmed.starts_with('{') {
             return false;
         }
@@ -266,7 +266,7 @@ impl<'a> Record<'a> {
         if let Some((slot, value)) = self.take_first(&keys::LEVEL_SLOTS, Want::Scalar) {
             let level = match &value {
                 Val::Json(Value::Number(n)) => level_of_number(n),
-                other => other.as_str().and_then(Level::parse),
+                other => other.as_str().and_then(level_of_text),
             };
             match level {
                 Some(level) => event.level = Some(level),
@@ -341,6 +341,20 @@ impl Drop for Record<'_> {
 const AT_M: usize = keys::MESSAGE_SLOTS.slots[4] as usize;
 const AT_MT: usize = keys::MESSAGE_SLOTS.slots[6] as usize;
 const AT_T: usize = keys::TIME_SLOTS.slots[4] as usize;
+
+/// A level as [`Level::parse`] reads it, the spellings JSON loggers write
+/// most matched as they are, without its trim and lowercasing.
+fn level_of_text(text: &str) -> Option<Level> {
+    match text {
+        "info" | "INFO" => Some(Level::Info),
+        "debug" | "DEBUG" => Some(Level::Debug),
+        "warn" | "WARN" => Some(Level::Warn),
+        "error" | "ERROR" => Some(Level::Error),
+        "trace" | "TRACE" => Some(Level::Trace),
+        "fatal" | "FATAL" => Some(Level::Fatal),
+        _ => Level::parse(text),
+    }
+}
 
 /// A numeric level as [`Level::parse`] reads its decimal text: loggers
 /// number levels 10 to 60, and no other number's text is a level name.
@@ -884,6 +898,17 @@ mod tests {
             let map: Map<String, Value> = serde_json::from_str(&line).unwrap();
             let expected = reference::from_object(map, &ctx);
             prop_assert_eq!(Json.parse(&line, &ctx), Some(expected));
+        }
+
+        /// The spellings matched as they are read as `Level::parse` reads them.
+        #[test]
+        fn common_levels_read_as_level_parse_reads_them(
+            word in prop::sample::select(vec![
+                "info", "INFO", "Info", "debug", "DEBUG", "warn", "WARN", "warning", "error",
+                "ERROR", "trace", "TRACE", "fatal", "FATAL", " info", "err", "x", "",
+            ]),
+        ) {
+            prop_assert_eq!(level_of_text(word), Level::parse(word));
         }
 
         #[test]

@@ -26,7 +26,7 @@ impl LineFormat for Plain {
     }
 
     fn parse_into(&self, line: &str, ctx: &Context, event: &mut Event) -> bool {
-        let line = line.trim_end();
+        let line = crate::lines::trim_end(line);
         let Some((ts, rest)) = leading_timestamp(line, ctx) else {
             event.message = line.to_string();
             event.level = leading_level(line);
