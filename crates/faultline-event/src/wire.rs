@@ -147,7 +147,19 @@ pub fn is_gzip(body: &[u8]) -> bool {
 
 /// Decompresses a gzip body, refusing to inflate beyond `limit` bytes.
 pub fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, WireError> {
-    let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(limit));
+    // A gzip member ends with its inflated size (mod 2^32): reserve it, so
+    // the output is not copied as it grows. Only a hint, bounded by what
+    // deflate can inflate to (1032:1) and by the limit; the size is checked
+    // while inflating.
+    let declared = match body {
+        [.., a, b, c, d] => u32::from_le_bytes([*a, *b, *c, *d]) as usize,
+        _ => 0,
+    };
+    let hint = declared
+        .min(body.len().saturating_mul(1032))
+        .max(body.len().saturating_mul(4))
+        .saturating_add(1);
+    let mut out = Vec::with_capacity(hint.min(limit.saturating_add(1)));
     let mut reader = GzDecoder::new(body).take(limit as u64 + 1);
     reader.read_to_end(&mut out).map_err(WireError::Gzip)?;
     if out.len() > limit {
