@@ -545,31 +545,35 @@ impl Assembler {
 
     /// Finishes the pending event and pushes it onto `out`.
     fn emit(&mut self, out: &mut Vec<Event>) {
-        let Some(mut p) = self.pending.take() else {
+        // Taken apart where it is: moving the whole of it out costs a copy.
+        let Some(p) = self.pending.as_mut() else {
             return;
         };
+        let (offset, has_header, lines) = (p.offset, p.has_header, p.lines);
+        let (trace, extra) = (p.trace.take(), std::mem::take(&mut p.extra));
+        self.pending = None;
         let event = &mut self.events[self.cur];
         let mut unconfirmed = None;
-        if let Some(run) = p.trace.take() {
+        if let Some(run) = trace {
             if run.start == Start::Tentative && run.ends.len() == 1 {
                 // Nothing followed the line that looked like a trace's start
                 // (`Error: could not open config`): it is an ordinary record.
                 unconfirmed = Some((run.text, run.start_meta));
             } else {
-                finish_trace(&p, event, run);
+                finish_trace(has_header, event, run);
             }
-        } else if !p.extra.is_empty() {
-            let text = p.extra.join("\n");
+        } else if !extra.is_empty() {
+            let text = extra.join("\n");
             event.exception = trace::parse_text(&text);
             event.stack = Some(text);
         }
         if let Some(source) = &self.source {
             event.source = Some(SourcePos {
-                offset: p.offset,
+                offset,
                 ..source.clone()
             });
         }
-        if event.ts.is_none() && !p.has_header && self.last_ts.is_some() {
+        if event.ts.is_none() && !has_header && self.last_ts.is_some() {
             event.ts = self.last_ts;
             event.flag(Flag::InferredTimestamp);
         }
@@ -578,11 +582,11 @@ impl Assembler {
         }
         self.stats.events += 1;
         let Some((line, meta)) = unconfirmed else {
-            out.push(std::mem::take(event));
+            hand_on(event, out);
             return;
         };
-        if p.has_header && p.lines > 1 {
-            out.push(std::mem::take(event));
+        if has_header && lines > 1 {
+            hand_on(event, out);
         } else {
             self.stats.events -= 1;
             *event = Event::default();
@@ -602,13 +606,18 @@ impl Assembler {
     }
 }
 
-fn finish_trace(p: &Pending, event: &mut Event, run: TraceRun) {
+/// Moves `event` onto `out` and leaves it default.
+fn hand_on(event: &mut Event, out: &mut Vec<Event>) {
+    out.push(std::mem::take(event));
+}
+
+fn finish_trace(has_header: bool, event: &mut Event, run: TraceRun) {
     let lines = run.lines();
     let exception = run.lang.parse(&lines);
     if exception.is_none() {
         event.flag(Flag::TraceUnparsed);
     }
-    if !p.has_header {
+    if !has_header {
         event.message = match &exception {
             Some(e) if e.value.is_empty() => e.kind.clone(),
             Some(e) => format!("{}: {}", e.kind, e.value),
