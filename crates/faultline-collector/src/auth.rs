@@ -1,8 +1,10 @@
 //! Who may call `/api`: a bearer token from the config (its project is
 //! attached to the request) or a browser session opened with one at
 //! `/login`, or, when no tokens are configured, any client on a loopback
-//! address.
+//! address: the client as [`crate::client::Client`] tells it, behind a
+//! trusted proxy the address it forwarded for.
 
+use crate::client::Client;
 use crate::error::ApiError;
 use crate::metrics::Rejection;
 use crate::server::SharedState;
@@ -18,7 +20,8 @@ use std::net::SocketAddr;
 pub struct Project(pub Option<String>);
 
 /// Middleware: lets the request through with its [`Project`], or answers
-/// 401 (token missing or unknown) or 403 (no tokens and a remote peer).
+/// 401 (token missing or unknown) or 403 (no tokens and a remote client,
+/// or a request forwarded by a proxy that is not trusted).
 pub async fn require(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -26,13 +29,11 @@ pub async fn require(
     next: Next,
 ) -> Response {
     let tokens = &state.config.tokens;
+    let client = Client::of(peer.ip(), request.headers(), &state.config.trusted_proxies);
     let project = if tokens.is_empty() {
-        if !peer.ip().to_canonical().is_loopback() {
+        if let Some(refusal) = client.loopback_refusal() {
             state.metrics.rejected(Rejection::Unauthorized, 1);
-            return ApiError::Forbidden(
-                "no tokens are configured: only loopback clients are accepted".into(),
-            )
-            .into_response();
+            return ApiError::Forbidden(refusal).into_response();
         }
         None
     } else {
@@ -48,7 +49,7 @@ pub async fn require(
             Some(project) => Some(project),
             None => {
                 state.metrics.rejected(Rejection::Unauthorized, 1);
-                tracing::info!(peer = %peer, "refused: missing or unknown token");
+                tracing::info!(client = %client.addr, peer = %peer, "refused: missing or unknown token");
                 return ApiError::Unauthorized.into_response();
             }
         }

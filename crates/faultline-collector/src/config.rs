@@ -13,6 +13,7 @@
 //! token = "change-me-to-a-long-random-string"
 //! ```
 
+use crate::client::TrustedProxies;
 use faultline_fingerprint::Fingerprinter;
 use faultline_store::StoreConfig;
 use serde::Deserialize;
@@ -45,6 +46,12 @@ pub struct RawConfig {
     /// Bearer tokens, one or more per project. With none, the collector only
     /// accepts requests from loopback addresses.
     pub tokens: Vec<TokenConfig>,
+    /// Reverse proxies in front of the collector, as addresses or CIDR
+    /// ranges (`["127.0.0.1", "10.0.0.0/8", "::1"]`): from these peers the
+    /// client is read from `X-Forwarded-For` (the right-most address that
+    /// is not a trusted proxy) and `X-Forwarded-Proto` is believed. The
+    /// loopback-only rule and the sign-in throttle apply to that client.
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Request limits (`[limits]`).
@@ -89,8 +96,10 @@ pub struct CollectorConfig {
     pub limits: LimitsConfig,
     pub store: StoreConfig,
     pub fingerprint: faultline_fingerprint::Config,
-    /// Token → project. Empty: loopback peers only.
+    /// Token → project. Empty: loopback clients only.
     pub tokens: HashMap<String, String>,
+    /// The peers whose forwarding headers are believed.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// What is wrong with a configuration; every variant names the key.
@@ -145,6 +154,12 @@ impl RawConfig {
         Fingerprinter::new(self.fingerprint.clone())
             .map_err(|e| invalid("fingerprint", e.to_string()))?;
         let tokens = validate_tokens(&self.tokens)?;
+        let trusted_proxies = TrustedProxies::parse(&self.trusted_proxies).map_err(|entry| {
+            invalid(
+                "trusted_proxies",
+                format!("{entry:?} is neither an IP address nor a CIDR range such as 10.0.0.0/8"),
+            )
+        })?;
         let save = self.save_templates_interval_secs.unwrap_or(30);
         if save == 0 {
             return Err(invalid(
@@ -160,6 +175,7 @@ impl RawConfig {
             store: self.store,
             fingerprint: self.fingerprint,
             tokens,
+            trusted_proxies,
         })
     }
 }
@@ -246,6 +262,20 @@ mod tests {
         assert_eq!(config.limits.max_body_bytes, 10 << 20);
         assert_eq!(config.limits.max_event_bytes, 1 << 20);
         assert!(config.tokens.is_empty());
+        assert!(config.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_ranges() {
+        let config = validate(
+            "listen = \"127.0.0.1:0\"\ndata = \"/tmp/x\"\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"::1\"]",
+        )
+        .unwrap();
+        let trusted = &config.trusted_proxies;
+        for ip in ["127.0.0.1", "10.20.30.40", "::1"] {
+            assert!(trusted.contains(ip.parse().unwrap()), "{ip}");
+        }
+        assert!(!trusted.contains("127.0.0.2".parse().unwrap()));
     }
 
     #[test]
@@ -266,6 +296,14 @@ mod tests {
         assert!(err.starts_with("store.commit_interval_ms"), "{err}");
         let err = validate(&format!("{base}[fingerprint]\nmax_frames = 0")).unwrap_err();
         assert!(err.starts_with("fingerprint:"), "{err}");
+        let err = validate(&format!(
+            "{base}trusted_proxies = [\"::1\", \"10.0.0.0/40\"]"
+        ))
+        .unwrap_err();
+        assert!(
+            err.starts_with("trusted_proxies: \"10.0.0.0/40\" is neither"),
+            "{err}"
+        );
     }
 
     #[test]

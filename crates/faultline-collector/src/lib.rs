@@ -33,6 +33,7 @@
 //! ```
 
 mod auth;
+pub mod client;
 pub mod config;
 mod error;
 pub mod ingest;

@@ -6,10 +6,14 @@
 //! is, and needs no sign-in.
 //!
 //! A client address that fails [`MAX_FAILURES`] sign-ins within
-//! [`FAILURE_WINDOW`] gets 429 until the window ends. Behind a TLS proxy
-//! (`X-Forwarded-Proto: https`) the cookie is also `Secure`.
+//! [`FAILURE_WINDOW`] gets 429 until the window ends. The client is the one
+//! [`Client`] tells: behind a trusted proxy, the address it forwarded for,
+//! so one client's failures do not lock out everyone behind the proxy.
+//! Behind a trusted TLS proxy (`X-Forwarded-Proto: https`) the cookie is
+//! also `Secure`.
 
 use super::layout::{self, Nav};
+use crate::client::Client;
 use crate::server::SharedState;
 use axum::extract::{ConnectInfo, Form, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -141,7 +145,8 @@ pub fn cookie(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Middleware for pages: with tokens configured, a live session or a
-/// redirect to `/login`; without, loopback clients only.
+/// redirect to `/login`; without, loopback clients only (see
+/// [`Client::loopback_refusal`]).
 pub async fn require(
     State(state): State<SharedState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -149,11 +154,9 @@ pub async fn require(
     next: Next,
 ) -> Response {
     let viewer = if state.config.tokens.is_empty() {
-        if !peer.ip().to_canonical().is_loopback() {
-            return super::PageError::Forbidden(
-                "no tokens are configured: only loopback clients are served".into(),
-            )
-            .into_response();
+        let client = Client::of(peer.ip(), request.headers(), &state.config.trusted_proxies);
+        if let Some(refusal) = client.loopback_refusal() {
+            return super::PageError::Forbidden(refusal).into_response();
         }
         Viewer::default()
     } else {
@@ -230,13 +233,14 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(form.next.as_deref());
-    if let Some(wait) = state.sessions.throttled(peer.ip()) {
-        tracing::warn!(client = %peer.ip(), "ui sign-in throttled after repeated failures");
+    let client = Client::of(peer.ip(), &headers, &state.config.trusted_proxies);
+    if let Some(wait) = state.sessions.throttled(client.addr) {
+        tracing::warn!(client = %client.addr, peer = %client.peer, "ui sign-in throttled after repeated failures");
         return too_many_attempts(next, wait);
     }
     let Some(project) = state.config.tokens.get(form.token.trim()) else {
-        state.sessions.failed(peer.ip());
-        tracing::info!(client = %peer.ip(), "ui sign-in refused: unknown token");
+        state.sessions.failed(client.addr);
+        tracing::info!(client = %client.addr, peer = %client.peer, "ui sign-in refused: unknown token");
         let page = login_page(
             next,
             Some("That token is not one of this collector's tokens."),
@@ -249,8 +253,8 @@ pub async fn login(
             return super::PageError::Internal(format!("session id: {err}")).into_response();
         }
     };
-    tracing::info!(project, "ui sign-in");
-    let secure = match behind_tls(&headers) {
+    tracing::info!(project, client = %client.addr, "ui sign-in");
+    let secure = match client.https {
         true => "; Secure",
         false => "",
     };
@@ -278,14 +282,6 @@ fn too_many_attempts(next: &str, wait: Duration) -> Response {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     response
-}
-
-/// Whether a proxy in front says the browser came over TLS.
-fn behind_tls(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
 /// `POST /logout`: closes the session and clears the cookie.

@@ -6,6 +6,7 @@ mod config;
 mod deploy;
 mod offline;
 mod parse;
+mod proxy;
 mod report;
 mod ship;
 mod support;

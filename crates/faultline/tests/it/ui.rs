@@ -162,7 +162,8 @@ fn with_tokens_pages_need_a_session_that_the_api_accepts_too() {
 
 /// Five wrong tokens from one address, and the sixth attempt (even with the
 /// right token) gets 429 with Retry-After; behind a TLS proxy the cookie is
-/// Secure.
+/// Secure (`X-Forwarded-Proto` is believed from `trusted_proxies` only:
+/// `proxy.rs`).
 #[test]
 fn repeated_failed_sign_ins_are_throttled_and_cookies_behind_tls_are_secure() {
     let server = Server::start(Some(TOKEN));
@@ -183,7 +184,7 @@ fn repeated_failed_sign_ins_are_throttled_and_cookies_behind_tls_are_secure() {
     let page = throttled.text().expect("page");
     assert!(page.contains("Too many failed sign-ins"), "{page}");
 
-    let fresh = Server::start(Some(TOKEN));
+    let fresh = Server::start_with(Some(TOKEN), "trusted_proxies = [\"127.0.0.1\"]\n");
     let behind_proxy = http
         .post(fresh.url("/login"))
         .header("content-type", "application/x-www-form-urlencoded")

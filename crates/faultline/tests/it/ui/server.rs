@@ -33,11 +33,16 @@ impl Server {
     /// A collector on a fresh data folder; with `token`, a config that
     /// requires it.
     pub fn start(token: Option<&str>) -> Server {
+        Server::start_with(token, "")
+    }
+
+    /// [`Server::start`] with more top-level config keys (`extra`).
+    pub fn start_with(token: Option<&str>, extra: &str) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = token.map(|token| {
             let config = dir.path().join("collector.toml");
             let text = format!(
-                "[store]\ncommit_interval_ms = 200\n\n[[tokens]]\nproject = \"shop\"\ntoken = \"{token}\"\n"
+                "{extra}[store]\ncommit_interval_ms = 200\n\n[[tokens]]\nproject = \"shop\"\ntoken = \"{token}\"\n"
             );
             std::fs::write(&config, text).expect("config");
             config
