@@ -322,6 +322,10 @@ mod tests {
             vec!["com.acme".to_string()]
         );
         assert_eq!(config.limits.max_body_bytes, 10 << 20);
+        assert!(
+            config.trusted_proxies.is_empty(),
+            "trusting none is the default"
+        );
     }
 
     #[test]
