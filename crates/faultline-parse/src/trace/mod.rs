@@ -30,6 +30,8 @@ pub use ruby::Ruby;
 pub use rust::Rust;
 
 use faultline_event::Exception;
+use memchr::memmem::Finder;
+use std::sync::LazyLock;
 
 /// How a line that starts a trace relates to the event before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,8 +114,9 @@ pub fn detect_start(line: &str) -> Option<(&'static dyn Language, Start, Box<dyn
 /// assembler skip asking each of them. Only Go's `log` date with an
 /// `http: panic serving` (`2026/11/20 …`), an Android-tagged Flutter line
 /// (`I/flutter …`), a Windows drive (`C:\…`, Node) and a line ending as a
-/// Ruby trace does (`)`, `:`, `'`, or a character that may be Unicode
-/// whitespace) open with a digit. Property-tested against the grammars.
+/// Ruby trace does (`:`, `'`, a character that may be Unicode whitespace,
+/// or `)` after an `:in ` — an uncaught error's `file:12:in 'm': msg (E)`)
+/// open with a digit. Property-tested against the grammars.
 fn digit_line_may_start(b: &[u8]) -> bool {
     let go_date = b.len() > 7 && b[4] == b'/' && b[7] == b'/';
     let tagged = matches!(b.get(1), Some(b'/' | b':'));
@@ -121,8 +124,18 @@ fn digit_line_may_start(b: &[u8]) -> bool {
         .iter()
         .rposition(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
         .map(|i| b[i]);
-    go_date || tagged || matches!(last, Some(b')' | b':' | b'\'' | 0x80..))
+    go_date
+        || tagged
+        || match last {
+            Some(b':' | b'\'' | 0x80..) => true,
+            Some(b')') => RUBY_IN.find(b).is_some(),
+            _ => false,
+        }
 }
+
+/// The `:in ` of a Ruby frame, built once: building a finder costs more than
+/// a search of one line.
+static RUBY_IN: LazyLock<Finder> = LazyLock::new(|| Finder::new(":in "));
 
 /// How many of `lines` a trace keeps, `lines[0]` being the start line that
 /// gave `machine`: the start, every line a step continued, and held lines a
@@ -169,6 +182,9 @@ mod tests {
             "/app/models/user.rb:12:in `save'",
             "app/controllers/a.rb:3:in `x': boom (RuntimeError)",
             " (attempt 2)",
+            " (x:in y)",
+            ":in (E)",
+            "rb:3:in",
             ":",
             "'",
             ")",
