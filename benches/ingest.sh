@@ -99,7 +99,7 @@ ticks_per_second="$(getconf CLK_TCK)"
 echo "sending $(ls "$batches" | wc -l) batches with $clients clients to $base" >&2
 perf_pid=""
 if [[ -n "${INGEST_PERF:-}" ]]; then
-	perf record -g -o "$INGEST_PERF" -p "$collector_pid" 2>/dev/null &
+	perf record ${INGEST_PERF_ARGS:--g} -o "$INGEST_PERF" -p "$collector_pid" 2>/dev/null &
 	perf_pid=$!
 	sleep 0.5
 fi
