@@ -18,7 +18,11 @@
 
 use axum::http::HeaderMap;
 use ipnet::IpNet;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+/// The client address when a trusted proxy forwarded one that cannot be
+/// read: never loopback, so a collector without tokens refuses it.
+pub const UNREADABLE: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
 
 /// The headers a proxy adds that say who its client was.
 const FORWARDING_HEADERS: [&str; 2] = ["x-forwarded-for", "forwarded"];
@@ -57,7 +61,8 @@ impl TrustedProxies {
 /// A request's client as far as it can be told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {
-    /// The client's address: the peer, or what a trusted proxy said.
+    /// The client's address: the peer, or what a trusted proxy said
+    /// ([`UNREADABLE`] when what it said is not an address).
     pub addr: IpAddr,
     /// The TCP peer.
     pub peer: IpAddr,
@@ -86,9 +91,17 @@ impl Client {
                 https: false,
             };
         }
-        let addr = forwarded_for(headers).and_then(|chain| client_in_chain(&chain, trusted));
+        // No header: the proxy's own request (or a local client of a host
+        // whose loopback address is trusted). A header that does not read:
+        // a client, but not which one.
+        let addr = match headers.contains_key("x-forwarded-for") {
+            false => peer,
+            true => forwarded_for(headers)
+                .and_then(|chain| client_in_chain(&chain, trusted))
+                .unwrap_or(UNREADABLE),
+        };
         Client {
-            addr: addr.unwrap_or(peer),
+            addr,
             peer,
             via_trusted_proxy: true,
             untrusted_forwarding: None,
@@ -226,14 +239,15 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_or_garbage_header_leaves_the_peer() {
+    fn a_missing_header_leaves_the_peer_and_a_garbage_one_no_address() {
         let trust = ["127.0.0.1"];
         assert_eq!(addr("127.0.0.1", &[], &trust), "127.0.0.1");
         for garbage in ["", "nonsense", "203.0.113.7, unknown", "1.2.3.4.5", "::zz"] {
-            assert_eq!(
-                addr("127.0.0.1", &[garbage], &trust),
-                "127.0.0.1",
-                "{garbage:?}"
+            let c = client("127.0.0.1", &[garbage], &trust);
+            assert_eq!(c.addr, UNREADABLE, "{garbage:?}");
+            assert!(
+                c.loopback_refusal().is_some(),
+                "{garbage:?} passed as local"
             );
         }
         assert_eq!(
