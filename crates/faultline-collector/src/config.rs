@@ -61,7 +61,8 @@ pub struct LimitsConfig {
     /// Largest request body, as sent (compressed or not): larger gets 413.
     pub max_body_bytes: usize,
     /// Largest single event line; a larger line is rejected by number and
-    /// its neighbours are kept.
+    /// its neighbours are kept. Events parsed here (raw text, segments) are
+    /// cut at this many bytes of text instead, and flagged.
     pub max_event_bytes: usize,
     /// Largest body after gzip decompression: a gzip bomb gets 413.
     pub max_decoded_bytes: usize,

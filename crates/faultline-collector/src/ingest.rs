@@ -10,6 +10,9 @@
 //!   lines of the same batch were stored** and are counted in `accepted` and
 //!   `duplicates`: a client must not resend them as new events (resending the
 //!   whole batch is safe when its events carry keys);
+//! - raw text and segments are parsed here, each event cut at
+//!   `max_event_bytes` of text and flagged `truncated` (a line alone,
+//!   `line_truncated`) rather than rejected;
 //! - for segments, 400 also names each rejected *segment* (an unknown format
 //!   or multiline preset) by its 0-based index in the body, in `line`; the
 //!   other segments' events were stored. A body whose framing is broken (a

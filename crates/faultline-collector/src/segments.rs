@@ -6,7 +6,11 @@
 //! Each segment is parsed on its own: a session starting at its offset, fed
 //! its bytes, then finished (its last line is emitted even without a newline).
 //! A segment whose format or multiline preset is unknown is rejected, named
-//! by its 0-based index in the body; the other segments go on.
+//! by its 0-based index in the body; the other segments go on. An event is
+//! capped at the collector's `max_event_bytes` (its lines, longer lines cut
+//! there too): past it the event keeps what fits and is flagged `truncated`,
+//! as the parser's own cap does, instead of being rejected like an oversize
+//! NDJSON line, since raw text has no other copy of the event's start.
 
 use faultline_event::Event;
 use faultline_event::wire::{LineError, Segment};
@@ -18,14 +22,24 @@ use std::sync::Mutex;
 
 /// The parsers built for segments, one per (format, multiline preset, year):
 /// a handful at most, since only names that build a parser are kept.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ParserCache {
     parsers: Mutex<HashMap<CacheKey, Parser>>,
+    max_event_bytes: usize,
 }
 
 type CacheKey = (Option<String>, Option<String>, i32);
 
 impl ParserCache {
+    /// Parsers whose events hold at most `max_event_bytes` of text (and the
+    /// parser's own cap when it is lower).
+    pub fn new(max_event_bytes: usize) -> ParserCache {
+        ParserCache {
+            parsers: Mutex::default(),
+            max_event_bytes,
+        }
+    }
+
     /// The parser for a segment's format and multiline preset (None = sniff,
     /// auto), with `year` for timestamps printed without one.
     pub fn get(
@@ -46,24 +60,34 @@ impl ParserCache {
         if let Some(parser) = parsers.get(&key) {
             return Ok(parser.clone());
         }
-        let parser = build(format, multiline, year)?;
+        let parser = build(format, multiline, year, self.max_event_bytes)?;
         parsers.insert(key, parser.clone());
         Ok(parser)
     }
 }
 
-/// A parser as a shipper source builds it from the same names.
-fn build(format: Option<&str>, multiline: Option<&str>, year: i32) -> Result<Parser, String> {
+/// A parser as a shipper source builds it from the same names, its events
+/// capped at `max_event_bytes`.
+fn build(
+    format: Option<&str>,
+    multiline: Option<&str>,
+    year: i32,
+    max_event_bytes: usize,
+) -> Result<Parser, String> {
     let preset = multiline.unwrap_or("auto");
     let rule = Rule::preset(preset).map_err(|e| format!("multiline {preset:?}: {e}"))?;
+    let multiline = MultilineConfig {
+        rule,
+        ..MultilineConfig::default()
+    };
     let options = Options {
         format: format.map(str::to_string),
+        max_line_bytes: Options::default().max_line_bytes.min(max_event_bytes),
         multiline: MultilineConfig {
-            rule,
-            ..MultilineConfig::default()
+            max_bytes: multiline.max_bytes.min(max_event_bytes),
+            ..multiline
         },
         context: Context { year },
-        ..Options::default()
     };
     Parser::new(Registry::builtin(), options)
         .map_err(|e| format!("format {:?}: {e}", format.unwrap_or_default()))
@@ -151,7 +175,7 @@ java.lang.IllegalStateException: pool exhausted\n\
     }
 
     fn parse(segments: Vec<Segment>) -> Parsed {
-        let cache = ParserCache::default();
+        let cache = ParserCache::new(1 << 20);
         parse_all(&cache, segments, 2024, |e, n| key_of(e, Some("b"), n))
     }
 
@@ -179,7 +203,7 @@ java.lang.IllegalStateException: pool exhausted\n\
 
     #[test]
     fn the_same_bytes_parse_to_the_same_events_as_a_whole_file() {
-        let parser = build(Some("log4j"), None, 2024).unwrap();
+        let parser = build(Some("log4j"), None, 2024, 1 << 20).unwrap();
         let mut whole = Vec::new();
         let mut session = parser.session_at("/var/log/app.log", "fid", 1000);
         session.feed(LOG4J, &mut whole);
@@ -191,6 +215,48 @@ java.lang.IllegalStateException: pool exhausted\n\
         }
         let events: Vec<Event> = parsed.events.into_iter().map(|(_, e)| e).collect();
         assert_eq!(events, whole);
+    }
+
+    #[test]
+    fn an_event_past_max_event_bytes_keeps_what_fits_and_is_flagged() {
+        let mut text = b"2024-03-01 10:00:01,456 ERROR [main] com.acme.App - failed\n\
+java.lang.IllegalStateException: pool exhausted\n"
+            .to_vec();
+        for n in 0..200 {
+            text.extend_from_slice(
+                format!("\tat com.acme.Pool.take{n}(Pool.java:{n})\n").as_bytes(),
+            );
+        }
+        text.extend_from_slice(b"2024-03-01 10:00:02,000 INFO  [main] com.acme.App - next\n");
+        text.extend_from_slice(
+            format!(
+                "2024-03-01 10:00:03,000 INFO  [main] com.acme.App - {}\n",
+                "x".repeat(5000)
+            )
+            .as_bytes(),
+        );
+        let cache = ParserCache::new(2048);
+        let seg = segment(Some("log4j"), 0, &text);
+        let parsed = parse_all(&cache, vec![seg], 2024, |e, n| key_of(e, Some("b"), n));
+        let events: Vec<&Event> = parsed.events.iter().map(|(_, e)| e).collect();
+        assert_eq!(
+            events.len(),
+            3,
+            "the cap cuts events, it does not drop or split them"
+        );
+        let trace = events[0];
+        assert!(trace.has_flag(faultline_event::Flag::Truncated));
+        assert!(trace.stack.as_deref().unwrap_or_default().len() <= 2048);
+        assert!(!events[1].has_flag(faultline_event::Flag::Truncated));
+        assert_eq!(events[1].message, "next");
+        assert!(events[2].has_flag(faultline_event::Flag::LineTruncated));
+        assert!(events[2].message.len() <= 2048);
+        let uncapped = parse(vec![segment(Some("log4j"), 0, &text)]);
+        assert!(
+            !uncapped.events[0]
+                .1
+                .has_flag(faultline_event::Flag::Truncated)
+        );
     }
 
     #[test]

@@ -71,11 +71,12 @@ pub fn state(config: CollectorConfig) -> Result<SharedState, ServeError> {
         error,
     })?;
     let pipeline = Pipeline::open(config.fingerprint.clone(), &config.data)?;
+    let segment_parsers = crate::segments::ParserCache::new(config.limits.max_event_bytes);
     Ok(Arc::new(AppState {
         config,
         store: OnceLock::new(),
         pipeline,
-        segment_parsers: Default::default(),
+        segment_parsers,
         metrics: Metrics::default(),
         sessions: crate::ui::Sessions::default(),
     }))

@@ -410,3 +410,45 @@ java.lang.IllegalStateException: lock held by reaper\n\
     assert_eq!(search_total(&c, &[("q", "drained")], None), 2);
     assert_eq!(search_total(&c, &[("q", "basket")], None), 1);
 }
+
+#[test]
+fn segment_events_past_max_event_bytes_are_cut_and_flagged_not_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("collector.toml");
+    std::fs::write(&config, "[limits]\nmax_event_bytes = 2048\n").unwrap();
+    let c = Collector::start(&dir.path().join("data"), Some(&config));
+    let mut log = b"2026-11-26 07:00:02,500 ERROR [main] com.acme.Shop - vault sealed\n\
+java.lang.IllegalStateException: seal broken\n"
+        .to_vec();
+    for n in 0..150 {
+        log.extend_from_slice(
+            format!("\tat com.acme.vault.Seal.check{n}(Seal.java:{n})\n").as_bytes(),
+        );
+    }
+    log.extend_from_slice(b"2026-11-26 07:00:03,000 INFO  [main] com.acme.Shop - vault reopened\n");
+    let body = wire::encode_segments(
+        "cap-1",
+        &[segment("/var/log/vault.log", 0, Some("log4j"), &log)],
+        true,
+    )
+    .unwrap();
+    let (status, reply) = post_segments(&c, body);
+    assert_eq!(
+        (status, reply["accepted"].as_u64()),
+        (200, Some(2)),
+        "{reply}"
+    );
+
+    let cut = only_hit(&c, "sealed");
+    assert!(
+        cut["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("truncated")),
+        "{cut}"
+    );
+    let stack = cut["stack"].as_str().unwrap_or_default();
+    assert!(stack.len() <= 2048, "{} bytes of stack", stack.len());
+    let next = only_hit(&c, "reopened");
+    assert_eq!(next["flags"], Value::Null, "{next}");
+}
