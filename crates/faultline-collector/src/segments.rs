@@ -76,14 +76,12 @@ fn build(
 ) -> Result<Parser, String> {
     let preset = multiline.unwrap_or("auto");
     let rule = Rule::preset(preset).map_err(|e| format!("multiline {preset:?}: {e}"))?;
-    let multiline = MultilineConfig {
-        rule,
-        ..MultilineConfig::default()
-    };
+    let (defaults, multiline) = (Options::default(), MultilineConfig::default());
     let options = Options {
         format: format.map(str::to_string),
-        max_line_bytes: Options::default().max_line_bytes.min(max_event_bytes),
+        max_line_bytes: defaults.max_line_bytes.min(max_event_bytes),
         multiline: MultilineConfig {
+            rule,
             max_bytes: multiline.max_bytes.min(max_event_bytes),
             ..multiline
         },

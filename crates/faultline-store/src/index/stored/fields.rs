@@ -77,10 +77,10 @@ pub fn column_kind(key: &str, value: &Value, indexed: &OwnedValue) -> Option<Fie
 }
 
 /// Appends the header listing `left_out`: its byte length (u16, little
-/// endian), then `kind key \n` per value.
+/// endian), then `kind key \n` per value. Call it only when
+/// [`fits_header`].
 pub fn write_header(left_out: &[(&str, FieldKind)], out: &mut Vec<u8>) {
-    let len: usize = left_out.iter().map(|(key, _)| key.len() + 2).sum();
-    let len = u16::try_from(len).expect("at most a few hundred short keys");
+    let len = u16::try_from(header_len(left_out)).expect("checked by fits_header");
     out.extend_from_slice(&len.to_le_bytes());
     for (key, kind) in left_out {
         out.push(kind.tag());
@@ -91,7 +91,13 @@ pub fn write_header(left_out: &[(&str, FieldKind)], out: &mut Vec<u8>) {
 
 /// Whether `left_out` fits the header (the rest stays in the JSON).
 pub fn fits_header(left_out: &[(&str, FieldKind)]) -> bool {
-    left_out.iter().map(|(key, _)| key.len() + 2).sum::<usize>() <= usize::from(u16::MAX)
+    header_len(left_out) <= usize::from(u16::MAX)
+}
+
+/// The header's length after its own two bytes: a tag, the key and a
+/// newline per value.
+fn header_len(left_out: &[(&str, FieldKind)]) -> usize {
+    left_out.iter().map(|(key, _)| key.len() + 2).sum()
 }
 
 /// The left-out values a header lists: key and kind.
