@@ -25,6 +25,7 @@ use faultline_event::{Event, Exception, Flag, Level, SourcePos};
 use fields::{FieldColumns, Kept};
 pub use fields::{FieldKind, column_kind};
 use serde::Serialize;
+use std::collections::HashMap;
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, SegmentReader};
 
@@ -216,6 +217,34 @@ pub struct Columns {
     source: Result<Option<StrColumn>, String>,
     offset: Result<Column<u64>, String>,
     fields: FieldColumns,
+    terms: Terms,
+}
+
+/// String column values already read in this segment, by column and term
+/// ordinal. Reading one decompresses a block of the column's dictionary,
+/// and the hits of a search share most of theirs (a service, a host, a
+/// group's fingerprint and explanation, a file).
+#[derive(Default)]
+struct Terms(HashMap<(usize, u64), String>);
+
+/// Where [`Terms`] keeps the columns that are not `fields`, whose slots
+/// count from [`FIELDS_SLOT`].
+const EXPLANATION_SLOT: usize = KEYWORDS.len();
+const SOURCE_SLOT: usize = KEYWORDS.len() + 1;
+const FIELDS_SLOT: usize = KEYWORDS.len() + 2;
+
+impl Terms {
+    /// The first value of `column` for `doc`; `slot` names the column.
+    fn first(&mut self, slot: usize, column: &StrColumn, doc: DocId) -> Option<String> {
+        let ord = column.term_ords(doc).next()?;
+        if let Some(value) = self.0.get(&(slot, ord)) {
+            return Some(value.clone());
+        }
+        let mut value = String::new();
+        column.ord_to_str(ord, &mut value).ok()?.then_some(())?;
+        self.0.insert((slot, ord), value.clone());
+        Some(value)
+    }
 }
 
 impl Columns {
@@ -229,6 +258,7 @@ impl Columns {
             source: text(SOURCE_COLUMN),
             offset: fast.u64(SOURCE_OFFSET_COLUMN).map_err(|e| e.to_string()),
             fields: FieldColumns::new(fast.clone()),
+            terms: Terms::default(),
         }
     }
 }
@@ -251,31 +281,32 @@ pub fn decode(bytes: &[u8], columns: &mut Columns, doc: DocId) -> Result<Event, 
         restore(&mut event, mask, columns, doc)?;
     }
     for (key, kind) in in_columns {
-        let value = columns.fields.value(key, kind, doc)?;
+        let value = columns.fields.value(key, kind, doc, &mut columns.terms)?;
         event.fields.insert(key.to_string(), value);
     }
     Ok(event)
 }
 
 /// Puts back the parts the mask says were left out, from the fast columns.
-fn restore(event: &mut Event, mask: u16, columns: &Columns, doc: DocId) -> Result<(), String> {
+fn restore(event: &mut Event, mask: u16, columns: &mut Columns, doc: DocId) -> Result<(), String> {
     if mask & TS != 0 {
         let ts = columns.ts.as_ref()?.first(doc).ok_or("no indexed time")?;
         event.ts = DateTime::from_timestamp_micros(ts.into_timestamp_micros());
     }
-    let value = |column: &Result<Option<StrColumn>, String>, name: &str| {
+    let terms = &mut columns.terms;
+    let mut value = |slot: usize, column: &Result<Option<StrColumn>, String>, name: &str| {
         column
             .as_ref()
             .map_err(Clone::clone)?
             .as_ref()
-            .and_then(|c| first_str(c, doc))
+            .and_then(|c| terms.first(slot, c, doc))
             .ok_or_else(|| format!("no indexed {name}"))
     };
-    for ((bit, name), column) in KEYWORDS.iter().zip(&columns.keywords) {
+    for (slot, ((bit, name), column)) in KEYWORDS.iter().zip(&columns.keywords).enumerate() {
         if mask & bit == 0 {
             continue;
         }
-        let value = value(column, name)?;
+        let value = value(slot, column, name)?;
         match *name {
             "service" => event.service = Some(value),
             "host" => event.host = Some(value),
@@ -286,10 +317,14 @@ fn restore(event: &mut Event, mask: u16, columns: &Columns, doc: DocId) -> Resul
         }
     }
     if mask & EXPLANATION != 0 {
-        event.explanation = Some(value(&columns.explanation, EXPLANATION_COLUMN)?);
+        event.explanation = Some(value(
+            EXPLANATION_SLOT,
+            &columns.explanation,
+            EXPLANATION_COLUMN,
+        )?);
     }
     if mask & SOURCE != 0 {
-        let both = value(&columns.source, SOURCE_COLUMN)?;
+        let both = value(SOURCE_SLOT, &columns.source, SOURCE_COLUMN)?;
         let (file_id, path) = both
             .split_once('\n')
             .ok_or("a source without its file id")?;
@@ -305,10 +340,4 @@ fn restore(event: &mut Event, mask: u16, columns: &Columns, doc: DocId) -> Resul
         });
     }
     Ok(())
-}
-
-fn first_str(column: &StrColumn, doc: DocId) -> Option<String> {
-    let ord = column.term_ords(doc).next()?;
-    let mut value = String::new();
-    column.ord_to_str(ord, &mut value).ok()?.then_some(value)
 }

@@ -9,6 +9,7 @@
 //! arrays and objects, integers beyond 2^53, keys with a `.` (a path in the
 //! columns) or a `\` or control character.
 
+use super::{FIELDS_SLOT, Terms};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
@@ -148,10 +149,11 @@ impl Serialize for Kept<'_> {
     }
 }
 
-/// The `fields` columns of one segment, opened as values are read.
+/// The `fields` columns of one segment, opened as values are read, each
+/// with its slot in the segment's [`Terms`].
 pub struct FieldColumns {
     fast: FastFieldReaders,
-    open: HashMap<String, Vec<DynamicColumn>>,
+    open: HashMap<String, (usize, Vec<DynamicColumn>)>,
 }
 
 impl FieldColumns {
@@ -163,7 +165,13 @@ impl FieldColumns {
     }
 
     /// The value of `fields[key]` for `doc`, as `kind`.
-    pub fn value(&mut self, key: &str, kind: FieldKind, doc: DocId) -> Result<Value, String> {
+    pub fn value(
+        &mut self,
+        key: &str,
+        kind: FieldKind,
+        doc: DocId,
+        terms: &mut Terms,
+    ) -> Result<Value, String> {
         if !self.open.contains_key(key) {
             let handles = self
                 .fast
@@ -174,19 +182,27 @@ impl FieldColumns {
                 .map(|h| h.open())
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| e.to_string())?;
-            self.open.insert(key.to_string(), columns);
+            let slot = FIELDS_SLOT + self.open.len();
+            self.open.insert(key.to_string(), (slot, columns));
         }
-        self.open[key]
+        let (slot, columns) = &self.open[key];
+        columns
             .iter()
-            .find_map(|column| read(column, kind, doc))
+            .find_map(|column| read(column, kind, doc, *slot, terms))
             .ok_or_else(|| format!("no indexed value of fields.{key}"))
     }
 }
 
-fn read(column: &DynamicColumn, kind: FieldKind, doc: DocId) -> Option<Value> {
+fn read(
+    column: &DynamicColumn,
+    kind: FieldKind,
+    doc: DocId,
+    slot: usize,
+    terms: &mut Terms,
+) -> Option<Value> {
     let float = |x: f64| Number::from_f64(x).map(Value::Number);
     match (kind, column) {
-        (FieldKind::Str, DynamicColumn::Str(c)) => super::first_str(c, doc).map(Value::String),
+        (FieldKind::Str, DynamicColumn::Str(c)) => terms.first(slot, c, doc).map(Value::String),
         (FieldKind::Bool, DynamicColumn::Bool(c)) => c.first(doc).map(Value::Bool),
         (FieldKind::Int, DynamicColumn::I64(c)) => c.first(doc).map(Value::from),
         (FieldKind::Int, DynamicColumn::U64(c)) => c.first(doc).map(Value::from),
