@@ -190,6 +190,11 @@ fn decode_plain(body: &[u8]) -> Result<Decoded, WireError> {
         version: WIRE_VERSION,
         ..Decoded::default()
     };
+    // A body that is UTF-8 throughout (nearly every one) is checked once
+    // here, so its lines' strings are not checked again one by one; in
+    // another, each line is checked and one with bad bytes is rejected
+    // alone.
+    let text = simdutf8::basic::from_utf8(body).ok();
     for (index, line) in body.split(|&b| b == b'\n').enumerate() {
         let number = index + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -208,7 +213,15 @@ fn decode_plain(body: &[u8]) -> Result<Decoded, WireError> {
                 Err(_) => {} // not a header after all: read it as an event
             }
         }
-        match serde_json::from_slice::<Event>(line) {
+        let event = match text {
+            // `line` is `body` cut at ASCII bytes, so at characters' bounds.
+            Some(text) => {
+                let start = line.as_ptr() as usize - body.as_ptr() as usize;
+                serde_json::from_str::<Event>(&text[start..start + line.len()])
+            }
+            None => serde_json::from_slice::<Event>(line),
+        };
+        match event {
             Ok(event) => decoded.events.push((number, event)),
             Err(err) => decoded.rejected.push(LineError {
                 line: number,
@@ -222,6 +235,34 @@ fn decode_plain(body: &[u8]) -> Result<Decoded, WireError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_with_bytes_that_are_not_utf8_is_rejected_alone() {
+        let body =
+            b"{\"message\":\"caf\xc3\xa9\"}\n{\"message\":\"bad \xff\"}\r\n{\"message\":\"three\"}";
+        let decoded = decode(body, DEFAULT_MAX_DECODED_BYTES).unwrap();
+        let kept: Vec<(usize, &str)> = decoded
+            .events
+            .iter()
+            .map(|(n, e)| (*n, e.message.as_str()))
+            .collect();
+        assert_eq!(kept, vec![(1, "caf\u{e9}"), (3, "three")]);
+        assert_eq!(decoded.rejected.len(), 1);
+        assert_eq!(decoded.rejected[0].line, 2);
+    }
+
+    #[test]
+    fn lines_of_a_utf8_body_keep_their_characters_and_numbers() {
+        let body = "{\"message\":\"\u{65e5}\u{672c}\"}\r\n\n{\"message\":\"\u{1f600} x\"}\n";
+        let decoded = decode(body.as_bytes(), DEFAULT_MAX_DECODED_BYTES).unwrap();
+        let kept: Vec<(usize, &str)> = decoded
+            .events
+            .iter()
+            .map(|(n, e)| (*n, e.message.as_str()))
+            .collect();
+        assert_eq!(kept, vec![(1, "\u{65e5}\u{672c}"), (3, "\u{1f600} x")]);
+        assert!(decoded.rejected.is_empty());
+    }
 
     #[test]
     fn malformed_line_is_named_and_neighbours_are_kept() {
