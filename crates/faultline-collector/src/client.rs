@@ -2,8 +2,12 @@
 //! of the `trusted_proxies`: then the client is the right-most address in
 //! `X-Forwarded-For` that is not itself a trusted proxy (each proxy appends
 //! the address it was called from, so everything left of that is whatever
-//! the client chose to send). `X-Forwarded-For` and `X-Forwarded-Proto`
-//! from any other peer are never believed.
+//! the client chose to send). Without `X-Forwarded-For`, the `for=` values
+//! of the standard `Forwarded` header (RFC 7239) are walked the same way;
+//! with both, `X-Forwarded-For` wins. The scheme is the last
+//! `X-Forwarded-Proto`, or without it the `proto=` of the right-most
+//! `Forwarded` element. None of these headers from any other peer is ever
+//! believed.
 //!
 //! ```
 //! use faultline_collector::client::{Client, TrustedProxies};
@@ -14,6 +18,12 @@
 //! headers.insert("x-forwarded-for", HeaderValue::from_static("1.2.3.4, 203.0.113.7"));
 //! let client = Client::of("127.0.0.1".parse().unwrap(), &headers, &trusted);
 //! assert_eq!(client.addr.to_string(), "203.0.113.7");
+//!
+//! let mut headers = HeaderMap::new();
+//! headers.insert("forwarded", HeaderValue::from_static(r#"for="[2001:db8::7]:4711";proto=https"#));
+//! let client = Client::of("127.0.0.1".parse().unwrap(), &headers, &trusted);
+//! assert_eq!(client.addr.to_string(), "2001:db8::7");
+//! assert!(client.https);
 //! ```
 
 use axum::http::HeaderMap;
@@ -21,7 +31,8 @@ use ipnet::IpNet;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// The client address when a trusted proxy forwarded one that cannot be
-/// read: never loopback, so a collector without tokens refuses it.
+/// read (garbage, `for=unknown`, an obfuscated `for=_hidden`): never
+/// loopback, so a collector without tokens refuses it.
 pub const UNREADABLE: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
 
 /// The headers a proxy adds that say who its client was.
@@ -73,7 +84,8 @@ pub struct Client {
     /// and who its client was cannot be believed.
     pub untrusted_forwarding: Option<&'static str>,
     /// Whether a trusted proxy said the browser came over TLS
-    /// (`X-Forwarded-Proto: https`).
+    /// (`X-Forwarded-Proto: https`, or `Forwarded: proto=https` without
+    /// `X-Forwarded-Proto`).
     pub https: bool,
 }
 
@@ -93,12 +105,17 @@ impl Client {
         }
         // No header: the proxy's own request (or a local client of a host
         // whose loopback address is trusted). A header that does not read:
-        // a client, but not which one.
-        let addr = match headers.contains_key("x-forwarded-for") {
-            false => peer,
-            true => forwarded_for(headers)
-                .and_then(|chain| client_in_chain(&chain, trusted))
-                .unwrap_or(UNREADABLE),
+        // a client, but not which one. X-Forwarded-For wins over Forwarded.
+        let addr = if headers.contains_key("x-forwarded-for") {
+            forwarded_for(headers)
+                .and_then(|chain| client_in_chain(chain.into_iter().map(parse_element), trusted))
+                .unwrap_or(UNREADABLE)
+        } else if headers.contains_key("forwarded") {
+            forwarded_hops(headers)
+                .and_then(|hops| client_in_chain(hops.iter().map(hop_address), trusted))
+                .unwrap_or(UNREADABLE)
+        } else {
+            peer
         };
         Client {
             addr,
@@ -153,15 +170,19 @@ fn parse_element(element: &str) -> Option<IpAddr> {
     Some(ip.to_canonical())
 }
 
-/// Walks the chain from the right, past trusted proxies, to the first
-/// address that is not one; with every one trusted, the left-most (the
-/// first proxy's own client). Every element passed was written by a trusted
-/// proxy, so the walk stops, with `None`, at one that is not an address;
-/// anything the client wrote lies left of where it stops.
-fn client_in_chain(chain: &[&str], trusted: &TrustedProxies) -> Option<IpAddr> {
+/// Walks the chain of addresses (`None` for an element that is not one)
+/// from the right, past trusted proxies, to the first address that is not
+/// one; with every one trusted, the left-most (the first proxy's own
+/// client). Every element passed was written by a trusted proxy, so the walk
+/// stops, with `None`, at one that is not an address; anything the client
+/// wrote lies left of where it stops.
+fn client_in_chain(
+    chain: impl DoubleEndedIterator<Item = Option<IpAddr>>,
+    trusted: &TrustedProxies,
+) -> Option<IpAddr> {
     let mut last = None;
-    for element in chain.iter().rev() {
-        let ip = parse_element(element)?;
+    for ip in chain.rev() {
+        let ip = ip?;
         if !trusted.contains(ip) {
             return Some(ip);
         }
@@ -170,12 +191,151 @@ fn client_in_chain(chain: &[&str], trusted: &TrustedProxies) -> Option<IpAddr> {
     last
 }
 
+/// One element of a `Forwarded` header: its `for=` and `proto=` values,
+/// unquoted (other parameters, such as `by=` and `host=`, are not needed).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Hop {
+    node: Option<String>,
+    proto: Option<String>,
+}
+
+/// The elements of every `Forwarded` header, in order (several header lines
+/// are one list; empty elements are skipped), `None` for an element that
+/// does not read; `None` when a header is not text.
+fn forwarded_hops(headers: &HeaderMap) -> Option<Vec<Option<Hop>>> {
+    let mut hops = Vec::new();
+    for value in headers.get_all("forwarded") {
+        for element in split_unquoted(value.to_str().ok()?, ',') {
+            if !element.trim().is_empty() {
+                hops.push(parse_hop(element));
+            }
+        }
+    }
+    Some(hops)
+}
+
+/// `forwarded-element = [pair] *( ";" [pair] )`, `pair = token "=" value`
+/// (RFC 7239), with names in any case and spaces around the parts. `None`
+/// when a pair has no `=`, a value is neither a token nor one quoted string,
+/// or `for` or `proto` is given twice.
+fn parse_hop(element: &str) -> Option<Hop> {
+    let mut hop = Hop::default();
+    for pair in split_unquoted(element, ';') {
+        if pair.trim().is_empty() {
+            continue;
+        }
+        let (name, value) = pair.split_once('=')?;
+        let value = unquote(value.trim())?;
+        let slot = match name.trim().to_ascii_lowercase().as_str() {
+            "for" => &mut hop.node,
+            "proto" => &mut hop.proto,
+            _ => continue,
+        };
+        if slot.replace(value).is_some() {
+            return None;
+        }
+    }
+    Some(hop)
+}
+
+/// Splits `text` at each `separator` that is not inside a quoted string.
+fn split_unquoted(text: &str, separator: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            c if c == separator && !quoted => {
+                parts.push(&text[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// A token as it is, or a quoted string without its quotes and escapes;
+/// `None` for a stray or unclosed quote.
+fn unquote(value: &str) -> Option<String> {
+    let Some(quoted) = value.strip_prefix('"') else {
+        return (!value.contains('"')).then(|| value.to_string());
+    };
+    let mut text = String::with_capacity(quoted.len());
+    let mut chars = quoted.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => text.push(chars.next()?),
+            '"' => return chars.as_str().is_empty().then_some(text),
+            c => text.push(c),
+        }
+    }
+    None
+}
+
+/// The address in a hop's `for=`; `None` without one, or when it is
+/// `unknown`, an obfuscated `_name` or anything else that is not an address.
+fn hop_address(hop: &Option<Hop>) -> Option<IpAddr> {
+    parse_node(hop.as_ref()?.node.as_deref()?)
+}
+
+/// An RFC 7239 node: `192.0.2.60`, `192.0.2.60:4711`, `[2001:db8::17]`,
+/// `[2001:db8::17]:4711` (the port may be obfuscated, `:_p1`); a bare IPv6
+/// address is read too.
+fn parse_node(node: &str) -> Option<IpAddr> {
+    let node = node.trim();
+    if let Ok(ip) = node.parse::<IpAddr>() {
+        return Some(ip.to_canonical());
+    }
+    let (ip, port) = match node.strip_prefix('[') {
+        Some(bracketed) => {
+            let (host, rest) = bracketed.split_once(']')?;
+            let port = if rest.is_empty() {
+                None
+            } else {
+                Some(rest.strip_prefix(':')?)
+            };
+            (host.parse::<IpAddr>().ok()?, port)
+        }
+        None => {
+            let (host, port) = node.rsplit_once(':')?;
+            (IpAddr::V4(host.parse::<Ipv4Addr>().ok()?), Some(port))
+        }
+    };
+    port.is_none_or(is_port).then(|| ip.to_canonical())
+}
+
+/// `port = 1*5DIGIT`, `obfport = "_" 1*(ALPHA / DIGIT / "." / "_" / "-")`.
+fn is_port(port: &str) -> bool {
+    match port.strip_prefix('_') {
+        Some(obfuscated) => {
+            !obfuscated.is_empty()
+                && obfuscated
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        }
+        None => port.parse::<u16>().is_ok() && port.bytes().all(|b| b.is_ascii_digit()),
+    }
+}
+
+/// Whether a trusted proxy said the browser came over TLS: the last value of
+/// `X-Forwarded-Proto`, or without that header the `proto=` of the
+/// right-most `Forwarded` element.
 fn forwarded_proto_https(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next_back())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+    let https = |proto: &str| proto.trim().eq_ignore_ascii_case("https");
+    if let Some(value) = headers.get("x-forwarded-proto") {
+        return value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split(',').next_back())
+            .is_some_and(https);
+    }
+    forwarded_hops(headers)
+        .and_then(|hops| hops.into_iter().next_back().flatten()?.proto)
+        .is_some_and(|proto| https(&proto))
 }
 
 #[cfg(test)]
@@ -303,6 +463,216 @@ mod tests {
         assert!(!Client::of(peer, &headers, &trusted(&[])).https);
         headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
         assert!(!Client::of(peer, &headers, &trusted(&["127.0.0.1"])).https);
+    }
+
+    fn with_headers(peer: &str, headers: &[(&'static str, &str)], trust: &[&str]) -> Client {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.append(*name, HeaderValue::from_str(value).unwrap());
+        }
+        Client::of(peer.parse().unwrap(), &map, &trusted(trust))
+    }
+
+    /// The client a trusted 127.0.0.1 (and 10.0.0.0/8) reads from
+    /// `Forwarded` header lines.
+    fn forwarded(lines: &[&str]) -> Client {
+        let headers: Vec<(&'static str, &str)> =
+            lines.iter().map(|line| ("forwarded", *line)).collect();
+        with_headers("127.0.0.1", &headers, &["127.0.0.1", "10.0.0.0/8"])
+    }
+
+    fn forwarded_addr(lines: &[&str]) -> String {
+        forwarded(lines).addr.to_string()
+    }
+
+    #[test]
+    fn forwarded_names_the_client_of_a_single_element() {
+        assert_eq!(
+            forwarded_addr(&["for=192.0.2.60;proto=http;by=203.0.113.43"]),
+            "192.0.2.60"
+        );
+        assert_eq!(
+            forwarded_addr(&["by=10.0.0.1;for=192.0.2.60"]),
+            "192.0.2.60"
+        );
+        assert_eq!(
+            forwarded_addr(&["  FOR = 192.0.2.60 ; Proto=https ; "]),
+            "192.0.2.60",
+            "names in any case, spaces around the parts"
+        );
+        assert_eq!(forwarded_addr(&["For=\"192.0.2.60\""]), "192.0.2.60");
+        assert!(forwarded(&["for=192.0.2.60"]).via_trusted_proxy);
+    }
+
+    #[test]
+    fn forwarded_is_walked_right_to_left_past_trusted_proxies() {
+        assert_eq!(
+            forwarded_addr(&["for=192.0.2.43, for=198.51.100.17"]),
+            "198.51.100.17"
+        );
+        assert_eq!(
+            forwarded_addr(&["for=192.0.2.43", "for=198.51.100.17;proto=https"]),
+            "198.51.100.17",
+            "several header lines are one list"
+        );
+        assert_eq!(
+            forwarded_addr(&[
+                "for=1.1.1.1, for=203.0.113.7",
+                "for=10.1.2.3, for=127.0.0.1"
+            ]),
+            "203.0.113.7",
+            "trusted proxies are skipped"
+        );
+        assert_eq!(
+            forwarded_addr(&["for=10.9.9.9,for=10.1.1.1"]),
+            "10.9.9.9",
+            "with every address trusted, the left-most"
+        );
+        assert_eq!(forwarded_addr(&["for=127.0.0.1"]), "127.0.0.1");
+        assert_eq!(
+            forwarded_addr(&["for=203.0.113.7, , for=10.1.2.3;by=10.0.0.1,"]),
+            "203.0.113.7",
+            "empty elements are no hops"
+        );
+        assert_eq!(
+            forwarded_addr(&["for=203.0.113.7;host=\"example.com,for=10.1.1.1\""]),
+            "203.0.113.7",
+            "a comma inside quotes separates nothing"
+        );
+    }
+
+    #[test]
+    fn forwarded_nodes_with_ports_and_ipv6_are_read() {
+        for (node, ip) in [
+            ("for=\"[2001:db8:cafe::17]:4711\"", "2001:db8:cafe::17"),
+            ("for=\"[2001:db8:cafe::17]\"", "2001:db8:cafe::17"),
+            ("for=[2001:db8:cafe::17]:4711", "2001:db8:cafe::17"),
+            ("for=\"[::ffff:203.0.113.7]\"", "203.0.113.7"),
+            ("for=\"192.0.2.60:4711\"", "192.0.2.60"),
+            ("for=192.0.2.60:4711", "192.0.2.60"),
+            ("for=\"192.0.2.60:_p1\"", "192.0.2.60"),
+            ("for=\"[2001:db8::7]:_hidden-port\"", "2001:db8::7"),
+        ] {
+            assert_eq!(forwarded_addr(&[node]), ip, "{node}");
+        }
+        let c = with_headers(
+            "::1",
+            &[("forwarded", "for=\"[2001:db8::7]\", for=\"[fd00::1]:80\"")],
+            &["::1", "fd00::/8"],
+        );
+        assert_eq!(c.addr.to_string(), "2001:db8::7");
+    }
+
+    #[test]
+    fn forwarded_unknown_obfuscated_or_garbage_is_no_address() {
+        for garbage in [
+            "for=unknown",
+            "for=\"unknown:4711\"",
+            "for=_hidden",
+            "for=\"_SEVKISEK\"",
+            "for=203.0.113.7, for=unknown",
+            "proto=https;by=10.0.0.1",
+            "",
+            "nonsense",
+            "for=\"203.0.113.7",
+            "for=203.0.113.7\"",
+            "for=\"203.0.113.7\"x",
+            "for=1.2.3.4;for=127.0.0.1",
+            "for=\"[2001:db8::7\"",
+            "for=\"[2001:db8::7]4711\"",
+            "for=\"192.0.2.60:\"",
+            "for=\"192.0.2.60:+80\"",
+            "for=\"192.0.2.60:_\"",
+            "for=1.2.3.4.5",
+        ] {
+            let c = forwarded(&[garbage]);
+            assert_eq!(c.addr, UNREADABLE, "{garbage:?}");
+            assert!(
+                c.loopback_refusal().is_some(),
+                "{garbage:?} passed as local"
+            );
+        }
+        assert_eq!(
+            forwarded_addr(&["for=unknown, for=203.0.113.7"]),
+            "203.0.113.7",
+            "what lies left of the client does not matter"
+        );
+    }
+
+    #[test]
+    fn x_forwarded_for_wins_over_forwarded() {
+        let trust = ["127.0.0.1"];
+        let both = |xff, fwd| {
+            with_headers(
+                "127.0.0.1",
+                &[("x-forwarded-for", xff), ("forwarded", fwd)],
+                &trust,
+            )
+            .addr
+            .to_string()
+        };
+        assert_eq!(both("203.0.113.7", "for=127.0.0.1"), "203.0.113.7");
+        assert_eq!(both("127.0.0.1", "for=203.0.113.9"), "127.0.0.1");
+        assert_eq!(
+            both("nonsense", "for=127.0.0.1"),
+            UNREADABLE.to_string(),
+            "a garbage X-Forwarded-For is not rescued by Forwarded"
+        );
+    }
+
+    #[test]
+    fn forwarded_from_an_untrusted_peer_is_ignored() {
+        let c = with_headers(
+            "127.0.0.1",
+            &[("forwarded", "for=127.0.0.1;proto=https")],
+            &[],
+        );
+        assert_eq!(c.addr.to_string(), "127.0.0.1");
+        assert!(!c.https);
+        assert_eq!(c.untrusted_forwarding, Some("forwarded"));
+        assert!(c.loopback_refusal().unwrap().contains("forwarded"));
+    }
+
+    #[test]
+    fn forwarded_proto_of_the_right_most_element_is_believed() {
+        assert!(forwarded(&["for=192.0.2.60;proto=https"]).https);
+        assert!(forwarded(&["for=192.0.2.60;PROTO=\"HTTPS\""]).https);
+        assert!(forwarded(&["proto=https"]).https);
+        assert!(!forwarded(&["for=192.0.2.60;proto=http"]).https);
+        assert!(!forwarded(&["for=192.0.2.60"]).https);
+        assert!(!forwarded(&["for=1.1.1.1;proto=https, for=10.1.1.1;proto=http"]).https);
+        assert!(forwarded(&["for=1.1.1.1;proto=http", "for=10.1.1.1;proto=https"]).https);
+        assert!(
+            !forwarded(&["for=1.1.1.1;proto=https, for=10.1.1.1"]).https,
+            "the right-most element says nothing"
+        );
+        let xfp = |value| {
+            with_headers(
+                "127.0.0.1",
+                &[
+                    ("x-forwarded-proto", value),
+                    ("forwarded", "for=1.1.1.1;proto=https"),
+                ],
+                &["127.0.0.1"],
+            )
+            .https
+        };
+        assert!(!xfp("http"), "X-Forwarded-Proto wins");
+        assert!(xfp("https"));
+    }
+
+    #[test]
+    fn quoted_strings_lose_their_quotes_and_escapes() {
+        assert_eq!(unquote("token"), Some("token".into()));
+        assert_eq!(unquote(r#""a\"b,c""#), Some("a\"b,c".into()));
+        assert_eq!(unquote(r#""a\\""#), Some("a\\".into()));
+        assert_eq!(unquote(r#""a\""#), None, "the closing quote is escaped");
+        assert_eq!(unquote(r#""a"b"#), None);
+        assert_eq!(unquote(r#"a"b"#), None);
+        assert_eq!(
+            split_unquoted(r#"a;b="x;\";y";c"#, ';'),
+            ["a", r#"b="x;\";y""#, "c"]
+        );
     }
 
     #[test]

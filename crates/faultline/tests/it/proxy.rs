@@ -1,8 +1,8 @@
 //! A real collector behind a (simulated) reverse proxy on the same host:
-//! every request comes from 127.0.0.1, and `X-Forwarded-For` says who the
-//! client was. The loopback-only rule and the sign-in throttle must apply to
-//! that client when the proxy is trusted, and must not be fooled by the
-//! header when it is not.
+//! every request comes from 127.0.0.1, and `X-Forwarded-For` (or, without
+//! it, the standard `Forwarded`) says who the client was. The loopback-only
+//! rule and the sign-in throttle must apply to that client when the proxy is
+//! trusted, and must not be fooled by the headers when it is not.
 
 use crate::support::Collector;
 use reqwest::StatusCode;
@@ -111,6 +111,39 @@ fn without_tokens_a_trusted_proxy_passes_loopback_clients_only() {
 }
 
 #[test]
+fn without_tokens_a_trusted_proxy_forwarded_header_passes_loopback_clients_only() {
+    let (c, _dir) = start("trusted_proxies = [\"127.0.0.1\", \"::1\"]");
+    let remote = [("forwarded", "for=203.0.113.9;proto=https")];
+    let (status, body) = get(&c, "/api/v1/groups", &remote);
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("only loopback clients"), "{body}");
+    assert_eq!(get(&c, "/", &remote).0, 403, "pages too");
+    for refused in [
+        "for=127.0.0.1, for=203.0.113.9",
+        "for=unknown",
+        "for=_hidden",
+        "for=\"[2001:db8::7]:4711\"",
+    ] {
+        let (status, body) = get(&c, "/api/v1/groups", &[("forwarded", refused)]);
+        assert_eq!(status, 403, "{refused}: {body}");
+    }
+    for local in ["for=127.0.0.1", "For=\"[::1]:4711\";proto=https"] {
+        let (status, body) = get(&c, "/api/v1/groups", &[("forwarded", local)]);
+        assert_eq!(status, 200, "{local}: {body}");
+        assert_eq!(get(&c, "/", &[("forwarded", local)]).0, 200, "{local}");
+    }
+    let both = [
+        ("x-forwarded-for", "203.0.113.9"),
+        ("forwarded", "for=127.0.0.1"),
+    ];
+    assert_eq!(
+        get(&c, "/api/v1/groups", &both).0,
+        403,
+        "X-Forwarded-For wins"
+    );
+}
+
+#[test]
 fn behind_a_trusted_proxy_sign_in_failures_lock_out_only_their_client() {
     let (c, _dir) = start(&format!(
         "trusted_proxies = [\"127.0.0.1\"]\n[[tokens]]\nproject = \"shop\"\ntoken = \"{TOKEN}\"\n"
@@ -128,6 +161,13 @@ fn behind_a_trusted_proxy_sign_in_failures_lock_out_only_their_client() {
     assert_eq!(other.status(), 303, "client B is not");
     let cookie = other.headers()["set-cookie"].to_str().expect("ascii");
     assert!(cookie.contains("; Secure"), "a trusted TLS proxy: {cookie}");
+    let standard = sign_in(&c, TOKEN, &[("forwarded", "for=192.0.2.60;proto=https")]);
+    assert_eq!(standard.status(), 303, "a Forwarded client is its own too");
+    let cookie = standard.headers()["set-cookie"].to_str().expect("ascii");
+    assert!(
+        cookie.contains("; Secure"),
+        "Forwarded proto=https: {cookie}"
+    );
     assert!(
         c.logs().contains("\"client\":\"203.0.113.7\""),
         "sign-in log lines name the client: {}",
