@@ -48,9 +48,11 @@ pub struct RawConfig {
     pub tokens: Vec<TokenConfig>,
     /// Reverse proxies in front of the collector, as addresses or CIDR
     /// ranges (`["127.0.0.1", "10.0.0.0/8", "::1"]`): from these peers the
-    /// client is read from `X-Forwarded-For` (the right-most address that
-    /// is not a trusted proxy) and `X-Forwarded-Proto` is believed. The
-    /// loopback-only rule and the sign-in throttle apply to that client.
+    /// client is read from `X-Forwarded-For`, or without it from the
+    /// `Forwarded` header's `for=` values (the right-most address that is
+    /// not a trusted proxy), and `X-Forwarded-Proto` (or `Forwarded`'s
+    /// `proto=`) is believed. The loopback-only rule and the sign-in
+    /// throttle apply to that client.
     pub trusted_proxies: Vec<String>,
 }
 

@@ -9,8 +9,8 @@
 //! [`FAILURE_WINDOW`] gets 429 until the window ends. The client is the one
 //! [`Client`] tells: behind a trusted proxy, the address it forwarded for,
 //! so one client's failures do not lock out everyone behind the proxy.
-//! Behind a trusted TLS proxy (`X-Forwarded-Proto: https`) the cookie is
-//! also `Secure`.
+//! Behind a trusted TLS proxy (`X-Forwarded-Proto: https`, or
+//! `Forwarded: proto=https`) the cookie is also `Secure`.
 
 use super::layout::{self, Nav};
 use crate::client::Client;
