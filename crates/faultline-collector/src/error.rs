@@ -27,6 +27,13 @@ pub enum ApiError {
     Unsupported(String),
     #[error("the store is still opening")]
     NotReady,
+    /// The store could not make a batch durable (a full disk, an I/O
+    /// error) and refused it; the detail is logged, not sent. A retry may
+    /// succeed.
+    #[error(
+        "the collector cannot store events now (its write-ahead log refused the write); retry later"
+    )]
+    Unavailable(String),
     /// Something broke on our side; the detail is logged, not sent.
     #[error("internal error")]
     Internal(String),
@@ -48,7 +55,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unsupported(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::NotReady => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::NotReady | ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -61,6 +68,7 @@ impl From<StoreError> for ApiError {
                 ApiError::bad_request(format!("invalid query: {message}"))
             }
             StoreError::Closed => ApiError::NotReady,
+            StoreError::Unavailable(message) => ApiError::Unavailable(message),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -74,6 +82,9 @@ impl IntoResponse for ApiError {
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "request failed");
             }
+            ApiError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "request refused, storage unavailable");
+            }
             ApiError::BadRequest {
                 detail: Value::Object(detail),
                 ..
@@ -85,6 +96,12 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("5"),
             );
         }
         response
@@ -103,6 +120,9 @@ mod tests {
         let index: ApiError = StoreError::Index("disk full".into()).into();
         assert_eq!(index.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(index.to_string(), "internal error");
+        let full: ApiError = StoreError::Unavailable("ENOSPC at /data/wal".into()).into();
+        assert_eq!(full.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!full.to_string().contains("/data"), "{full}");
         let closed: ApiError = StoreError::Closed.into();
         assert_eq!(closed.status(), StatusCode::SERVICE_UNAVAILABLE);
     }

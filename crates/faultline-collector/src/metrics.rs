@@ -181,6 +181,12 @@ fn render_store(out: &mut String, store: &StoreMetrics) {
             store.wal_fsyncs as f64,
         ),
         (
+            "faultline_wal_failures_total",
+            "counter",
+            "Write-ahead log appends that failed (full disk, I/O error); their batches got 503.",
+            store.wal_failures as f64,
+        ),
+        (
             "faultline_index_commit_seconds",
             "gauge",
             "Duration of the last index commit.",

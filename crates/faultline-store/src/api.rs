@@ -55,6 +55,10 @@ pub enum StoreError {
     Index(String),
     #[error("the store is closed")]
     Closed,
+    /// A write the store could not make durable (a full disk, an I/O
+    /// error) and refused; a later retry may succeed.
+    #[error("storage unavailable, retry later: {0}")]
+    Unavailable(String),
     #[error(
         "{path} is in use by another faultline process (a running collector? query it with --collector URL)"
     )]
@@ -246,6 +250,9 @@ pub struct StoreMetrics {
     pub index_bytes: u64,
     /// fsyncs of the write-ahead log; fewer than batches under concurrency.
     pub wal_fsyncs: u64,
+    /// Batches the write-ahead log could not take (a full disk, an I/O
+    /// error), refused with [`StoreError::Unavailable`].
+    pub wal_failures: u64,
     /// Last index commit's duration.
     pub commit_seconds: f64,
     pub groups: u64,

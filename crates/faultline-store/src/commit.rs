@@ -65,6 +65,8 @@ pub(crate) struct Counters {
     pub duplicates: AtomicU64,
     pub wal_bytes: AtomicU64,
     pub wal_fsyncs: AtomicU64,
+    /// Appends the log could not take (refused and cut back out).
+    pub wal_failures: AtomicU64,
     pub wal_disk_bytes: AtomicU64,
 }
 
@@ -143,26 +145,48 @@ impl Committer {
         }
     }
 
-    /// Appends, fsyncs, applies, then answers.
+    /// Appends, fsyncs, applies, then answers. A batch the log could not
+    /// take is refused and cut back out of the log, so the next one may
+    /// succeed (a full disk that gets space again); only a log that cannot
+    /// be cut back refuses every write until a restart repairs it.
     fn store(&mut self, shared: &Shared, batches: Vec<(Vec<u8>, Vec<Entry>, Done)>) {
+        let before = self.wal.end();
         let result = self.append(shared, &batches);
         let (entries, dones): (Vec<_>, Vec<_>) =
             batches.into_iter().map(|(_, e, d)| (e, d)).unzip();
-        match result {
+        let e = match result {
             Ok(()) => {
                 self.apply(shared, entries.into_iter().flatten().collect());
                 for done in dones {
                     let _ = done.send(Ok(()));
                 }
+                return;
             }
-            Err(e) => {
-                tracing::error!(error = %e, "write-ahead log failed, refusing further writes");
-                let message = e.to_string();
-                *lock(&shared.failed) = Some(message.clone());
-                for done in dones {
-                    let _ = done.send(Err(failed_error(&message)));
+            Err(e) => e,
+        };
+        let refused = |message: &str| StoreError::Unavailable(message.to_string());
+        let failed = lock(&shared.failed).clone();
+        let answer: (String, fn(&str) -> StoreError) = match failed {
+            Some(failed) => (failed, failed_error),
+            None => match self.wal.rollback(before) {
+                Ok(()) => {
+                    tracing::warn!(error = %e, "write-ahead log write failed, batch refused");
+                    shared.counters.wal_failures.fetch_add(1, Ordering::Relaxed);
+                    (e.to_string(), refused)
                 }
-            }
+                Err(cut) => {
+                    tracing::error!(
+                        error = %e, rollback = %cut,
+                        "write-ahead log failed and could not be cut back, refusing further writes"
+                    );
+                    *lock(&shared.failed) = Some(e.to_string());
+                    (e.to_string(), failed_error)
+                }
+            },
+        };
+        let (message, error) = answer;
+        for done in dones {
+            let _ = done.send(Err(error(&message)));
         }
     }
 

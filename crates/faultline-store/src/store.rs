@@ -195,6 +195,7 @@ impl Store {
             duplicates: c.duplicates.load(Ordering::Relaxed),
             wal_bytes: c.wal_bytes.load(Ordering::Relaxed),
             wal_fsyncs: c.wal_fsyncs.load(Ordering::Relaxed),
+            wal_failures: c.wal_failures.load(Ordering::Relaxed),
             wal_disk_bytes: c.wal_disk_bytes.load(Ordering::Relaxed),
             index_bytes: self.shared.index.size_bytes(),
             commit_seconds: self.shared.index.last_commit_seconds(),

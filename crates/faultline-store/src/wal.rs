@@ -121,6 +121,28 @@ impl Wal {
         Ok(positions)
     }
 
+    /// Cuts the log back to `position`, the end before an append whose
+    /// write or fsync failed (a full disk, an I/O error): the records it may
+    /// have left half written, or written but not durable, are gone, and the
+    /// next append starts after the last good record. The segment is reopened
+    /// so no error state of the old handle carries over.
+    pub(crate) fn rollback(&mut self, position: u64) -> Result<(), StoreError> {
+        let path = self.current_path();
+        let Some(segment) = self.segments.last_mut() else {
+            return Ok(());
+        };
+        let keep = position.saturating_sub(segment.start);
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .map_err(|e| io_err(&path, e))?;
+        file.set_len(keep).map_err(|e| io_err(&path, e))?;
+        file.sync_all().map_err(|e| io_err(&path, e))?;
+        segment.len = keep;
+        self.file = open_append(&path)?;
+        Ok(())
+    }
+
     /// Makes every appended record durable (`fdatasync`).
     pub(crate) fn sync(&mut self) -> Result<(), StoreError> {
         let path = self.current_path();
@@ -351,6 +373,43 @@ mod tests {
         assert!(read.iter().any(|r| r.0 == positions[3]));
         assert!(read.len() < 6);
         assert_eq!(read.last().unwrap().0, positions[5]);
+    }
+
+    #[test]
+    fn a_rolled_back_append_leaves_no_trace_and_the_log_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut wal = Wal::open(dir.path(), 1 << 20).unwrap();
+        let kept = bodies(2);
+        wal.append(&refs(&kept)).unwrap();
+        wal.sync().unwrap();
+        let before = wal.end();
+        // An append the disk took only part of: its records are written but
+        // the write then fails, so the store cuts it back out.
+        wal.append(&refs(&bodies(3))).unwrap();
+        let path = segment_path(dir.path(), 0);
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(b"\x07half a frame").unwrap();
+        wal.rollback(before).unwrap();
+        assert_eq!(wal.end(), before);
+        assert_eq!(fs::metadata(&path).unwrap().len(), before);
+        let next = batch_body(b"after the failure");
+        let position = wal.append(&[&next]).unwrap();
+        wal.sync().unwrap();
+        assert_eq!(position, vec![before]);
+        drop(wal);
+        let wal = Wal::open(dir.path(), 1 << 20).unwrap();
+        let payloads: Vec<Vec<u8>> = read_all(&wal, 0)
+            .iter()
+            .map(|(_, body)| body_payload(body).unwrap().to_vec())
+            .collect();
+        assert_eq!(
+            payloads,
+            vec![
+                b"batch 0".to_vec(),
+                b"batch 1".to_vec(),
+                b"after the failure".to_vec()
+            ]
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod analyze;
 mod collector;
 mod config;
 mod deploy;
+mod disk;
 mod offline;
 mod parse;
 mod proxy;

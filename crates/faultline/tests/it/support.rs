@@ -25,17 +25,22 @@ impl Collector {
     /// A collector on a given address (to restart one where its clients
     /// expect it).
     pub fn start_on(data: &Path, config: Option<&Path>, listen: &str) -> Collector {
-        let log = unique(data.to_path_buf());
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_faultline"));
         cmd.args(["collect", "--listen", listen, "--log-format", "json"])
-            .args(["--data", path_str(data)])
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("log file"));
+            .args(["--data", path_str(data)]);
         if let Some(config) = config {
             cmd.args(["--config", path_str(config)]);
         }
+        Collector::spawn(cmd, unique(data.to_path_buf()))
+    }
+
+    /// A collector that `cmd` runs (`faultline collect` with JSON logs on
+    /// 127.0.0.1, or a wrapper that ends by exec'ing one), logging to `log`.
+    pub fn spawn(mut cmd: Command, log: PathBuf) -> Collector {
+        cmd.env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"));
         let child = cmd.spawn().expect("faultline collect starts");
         let mut collector = Collector {
             child,
