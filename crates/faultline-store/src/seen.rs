@@ -116,27 +116,27 @@ impl SeenLog {
         buf.extend_from_slice(&hash.to_le_bytes());
     }
 
-    /// Appends the pending keys to their day files and fsyncs them.
+    /// Appends the pending keys to their day files and fsyncs them. A day
+    /// whose write fails (a full disk) keeps its keys pending for the next
+    /// flush, and its file is cut back to whole keys, so a later append
+    /// cannot land out of step.
     pub(crate) fn flush(&mut self) -> Result<(), StoreError> {
         let mut created = false;
-        for (day, keys) in std::mem::take(&mut self.pending) {
-            let path = day_path(&self.dir, day);
-            let mut file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .map_err(|e| io_err(&path, e))?;
-            if file.metadata().map_err(|e| io_err(&path, e))?.len() == 0 {
-                file.write_all(MAGIC).map_err(|e| io_err(&path, e))?;
-                created = true;
+        let mut result = Ok(());
+        while let Some((&day, keys)) = self.pending.first_key_value() {
+            match append_keys(&day_path(&self.dir, day), keys) {
+                Ok(new_file) => created |= new_file,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
             }
-            file.write_all(&keys).map_err(|e| io_err(&path, e))?;
-            file.sync_data().map_err(|e| io_err(&path, e))?;
+            self.pending.remove(&day);
         }
         if created {
             sync_dir(&self.dir)?;
         }
-        Ok(())
+        result
     }
 
     /// Deletes the day files before `keep_from`.
@@ -170,6 +170,28 @@ fn repair<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a [u8], StoreError> {
             .map_err(|e| io_err(path, e))?;
     }
     Ok(&keys[..whole])
+}
+
+/// Appends `keys` to the day file at `path` (its header first when the file
+/// is new) in one write, and fsyncs; on failure the file is cut back to its
+/// length before. Returns whether the file was new.
+fn append_keys(path: &Path, keys: &[u8]) -> Result<bool, StoreError> {
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| io_err(path, e))?;
+    let before = file.metadata().map_err(|e| io_err(path, e))?.len();
+    let mut bytes = Vec::with_capacity(MAGIC.len() + keys.len());
+    if before == 0 {
+        bytes.extend_from_slice(MAGIC);
+    }
+    bytes.extend_from_slice(keys);
+    if let Err(e) = file.write_all(&bytes).and_then(|()| file.sync_data()) {
+        let _ = file.set_len(before);
+        return Err(io_err(path, e));
+    }
+    Ok(before == 0)
 }
 
 fn day_path(dir: &Path, day: NaiveDate) -> PathBuf {
@@ -222,6 +244,34 @@ mod tests {
         assert!(!seen.contains(day(1), key_hash("a:1"), false));
         seen.retain(day(3));
         assert_eq!(seen.len(), 0);
+    }
+
+    #[test]
+    fn a_day_that_fails_to_flush_keeps_its_keys_for_the_next_flush() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = SeenLog::new(dir.path());
+        log.push(day(1), key_hash("a:1"));
+        log.push(day(2), key_hash("a:2"));
+        log.push(day(3), key_hash("a:3"));
+        // Day 2's file cannot be written.
+        let blocked = day_path(dir.path(), day(2));
+        fs::create_dir(&blocked).unwrap();
+        assert!(log.flush().is_err());
+        assert_eq!(
+            fs::metadata(day_path(dir.path(), day(1))).unwrap().len(),
+            16
+        );
+        fs::remove_dir(&blocked).unwrap();
+        log.flush().unwrap();
+        let seen = SeenKeys::load(dir.path()).unwrap();
+        assert_eq!(seen.len(), 3, "each key once");
+        for (d, key) in [(1, "a:1"), (2, "a:2"), (3, "a:3")] {
+            assert!(seen.contains(day(d), key_hash(key), false), "{key}");
+        }
+        assert_eq!(
+            fs::metadata(day_path(dir.path(), day(1))).unwrap().len(),
+            16
+        );
     }
 
     #[test]
