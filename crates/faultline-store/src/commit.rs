@@ -80,10 +80,19 @@ pub(crate) struct Committer {
     pub applied: u64,
     pub index_committed: u64,
     pub groups_saved: u64,
-    /// An index write failed: stop moving the index's position so the log
-    /// keeps what it misses and a restart applies it again.
-    pub index_broken: bool,
+    /// An index write failed (a full disk): the index's position stops
+    /// moving, so the log keeps what the index misses, and at this time the
+    /// index drops what it had not committed and adds it again from the log
+    /// ([`Committer::recover_index`]).
+    pub index_broken: Option<Instant>,
+    /// The wait before the next recovery attempt: doubled by each failure,
+    /// back to the first after a commit succeeds.
+    pub index_retry: Duration,
 }
+
+/// The first wait before an index that failed is recovered, and the longest.
+pub(crate) const INDEX_RETRY_FIRST: Duration = Duration::from_secs(1);
+const INDEX_RETRY_MAX: Duration = Duration::from_secs(60);
 
 impl Committer {
     /// Runs until every sender is gone, then checkpoints one last time.
@@ -224,9 +233,10 @@ impl Committer {
         }
         let stored = entries.len() as u64;
         let events: Vec<Event> = entries.into_iter().map(|e| e.event).collect();
-        if let Err(e) = shared.index.add(&events) {
-            tracing::error!(error = %e, "index write failed, the log keeps the events");
-            self.index_broken = true;
+        if self.index_broken.is_none()
+            && let Err(e) = shared.index.add(&events)
+        {
+            self.index_failed(&e);
         }
         self.applied = self.wal.end();
         shared
@@ -238,12 +248,7 @@ impl Committer {
     /// Commits the index; with `snapshot`, also persists the seen keys and the
     /// groups and applies retention. Then trims the log.
     pub(crate) fn checkpoint(&mut self, shared: &Shared, snapshot: bool) -> Result<(), StoreError> {
-        if self.index_committed < self.applied && !self.index_broken {
-            shared.index.commit_with(self.applied)?;
-            self.index_committed = self.applied;
-        } else {
-            shared.index.idle()?;
-        }
+        let index = self.commit_index(shared);
         if snapshot {
             self.retain(shared)?;
             if self.groups_saved < self.applied {
@@ -258,6 +263,61 @@ impl Committer {
             .counters
             .wal_disk_bytes
             .store(disk_bytes, Ordering::Relaxed);
+        index
+    }
+
+    /// Commits what the index was given since its last commit, first
+    /// recovering it when it failed and its retry is due. A failure stops
+    /// the index (not the groups' snapshot or the log) until the retry.
+    fn commit_index(&mut self, shared: &Shared) -> Result<(), StoreError> {
+        if let Some(at) = self.index_broken {
+            if Instant::now() < at {
+                return Ok(());
+            }
+            if let Err(e) = self.recover_index(shared) {
+                self.index_failed(&e);
+                return Err(e);
+            }
+        }
+        if self.index_committed >= self.applied {
+            return shared.index.idle();
+        }
+        if let Err(e) = shared.index.commit_with(self.applied) {
+            self.index_failed(&e);
+            return Err(e);
+        }
+        self.index_committed = self.applied;
+        self.index_retry = INDEX_RETRY_FIRST;
+        Ok(())
+    }
+
+    /// Stops the index until its retry: the log keeps what it misses.
+    fn index_failed(&mut self, e: &StoreError) {
+        let wait = self.index_retry;
+        tracing::error!(
+            error = %e, retry_in_seconds = wait.as_secs(),
+            "index write failed, the log keeps the events"
+        );
+        self.index_broken = Some(Instant::now() + wait);
+        self.index_retry = (wait * 2).min(INDEX_RETRY_MAX);
+    }
+
+    /// Drops what the index had not committed and adds again, from the log,
+    /// every record after its last commit (what a restart would replay).
+    fn recover_index(&mut self, shared: &Shared) -> Result<(), StoreError> {
+        shared.index.reset();
+        let (mut records, mut events) = (0u64, 0u64);
+        let wal_dir = self.groups_path.with_file_name("wal");
+        self.wal.replay(self.index_committed, |position, body| {
+            let entries = log_entries(&wal_dir, position, body)?;
+            let batch: Vec<Event> = entries.into_iter().map(|e| e.event).collect();
+            shared.index.add_replayed(position, &batch)?;
+            records += 1;
+            events += batch.len() as u64;
+            Ok(())
+        })?;
+        self.index_broken = None;
+        tracing::info!(records, events, "index recovered from the write-ahead log");
         Ok(())
     }
 
@@ -273,6 +333,21 @@ impl Committer {
 }
 
 type Done = SyncSender<Result<(), StoreError>>;
+
+/// The entries of the log record at `position` of the log in `wal_dir`.
+pub(crate) fn log_entries(
+    wal_dir: &std::path::Path,
+    position: u64,
+    body: &[u8],
+) -> Result<Vec<Entry>, StoreError> {
+    let corrupt = |reason: String| StoreError::Corrupt {
+        path: wal_dir.display().to_string(),
+        offset: position,
+        reason,
+    };
+    let payload = crate::wal::body_payload(body).map_err(corrupt)?;
+    crate::entry::decode(payload).map_err(corrupt)
+}
 
 /// The error every write gets once the log has failed.
 pub(crate) fn failed_error(message: &str) -> StoreError {

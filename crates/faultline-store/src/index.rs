@@ -151,6 +151,14 @@ impl EventIndex {
         Ok(())
     }
 
+    /// Drops what every day had not committed (see [`Day::reset`]), after
+    /// an index write failed; the caller adds it again from the log.
+    pub fn reset(&self) {
+        for day in self.read_days().values() {
+            day.reset();
+        }
+    }
+
     /// A commit timer's tick with nothing to commit: every day counts an idle
     /// commit (so days close and merge when no events arrive at all).
     pub fn idle(&self) -> Result<(), StoreError> {

@@ -1,6 +1,8 @@
 //! The [`Store`] facade: opening and replaying, ingest, queries, metrics.
 
-use crate::commit::{Committer, Counters, Message, Shared, failed_error, lock, read};
+use crate::commit::{
+    Committer, Counters, INDEX_RETRY_FIRST, Message, Shared, failed_error, lock, log_entries, read,
+};
 use crate::dedup::Dedup;
 use crate::entry::{self, Entry};
 use crate::fsutil::io_err;
@@ -69,7 +71,8 @@ impl Store {
             applied: 0,
             index_committed,
             groups_saved,
-            index_broken: false,
+            index_broken: None,
+            index_retry: INDEX_RETRY_FIRST,
         };
         replay(&mut committer, &shared)?;
         committer
@@ -268,13 +271,7 @@ fn replay(c: &mut Committer, shared: &Shared) -> Result<(), StoreError> {
     let wal_dir = c.groups_path.with_file_name("wal");
     c.wal
         .replay(groups_from.min(index_from), |position, body| {
-            let corrupt = |reason: String| StoreError::Corrupt {
-                path: wal_dir.display().to_string(),
-                offset: position,
-                reason,
-            };
-            let payload = wal::body_payload(body).map_err(corrupt)?;
-            let entries = entry::decode(payload).map_err(corrupt)?;
+            let entries = log_entries(&wal_dir, position, body)?;
             if position >= groups_from {
                 for e in &entries {
                     groups.apply(&e.event, e.meta.as_ref());

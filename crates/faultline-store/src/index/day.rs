@@ -145,6 +145,15 @@ impl Day {
         Ok(true)
     }
 
+    /// Lets the writer go with whatever it had not committed (after a write
+    /// failed, its state is unknown): the day is what its last commit
+    /// holds, and the next add opens a fresh writer.
+    pub fn reset(&self) {
+        let mut slot = self.slot();
+        slot.writer = None;
+        slot.pending = 0;
+    }
+
     /// Counts a commit without new documents, if none are pending: the
     /// writer closes after [`IDLE_COMMITS_BEFORE_CLOSE`] of them.
     pub fn idle(&self) -> Result<(), StoreError> {
