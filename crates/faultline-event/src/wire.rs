@@ -236,16 +236,21 @@ fn decode_plain(body: &[u8]) -> Result<Decoded, WireError> {
 mod tests {
     use super::*;
 
+    /// Each decoded event's line number and message.
+    fn messages(decoded: &Decoded) -> Vec<(usize, &str)> {
+        decoded
+            .events
+            .iter()
+            .map(|(n, e)| (*n, e.message.as_str()))
+            .collect()
+    }
+
     #[test]
     fn a_line_with_bytes_that_are_not_utf8_is_rejected_alone() {
         let body =
             b"{\"message\":\"caf\xc3\xa9\"}\n{\"message\":\"bad \xff\"}\r\n{\"message\":\"three\"}";
         let decoded = decode(body, DEFAULT_MAX_DECODED_BYTES).unwrap();
-        let kept: Vec<(usize, &str)> = decoded
-            .events
-            .iter()
-            .map(|(n, e)| (*n, e.message.as_str()))
-            .collect();
+        let kept = messages(&decoded);
         assert_eq!(kept, vec![(1, "caf\u{e9}"), (3, "three")]);
         assert_eq!(decoded.rejected.len(), 1);
         assert_eq!(decoded.rejected[0].line, 2);
@@ -255,11 +260,7 @@ mod tests {
     fn lines_of_a_utf8_body_keep_their_characters_and_numbers() {
         let body = "{\"message\":\"\u{65e5}\u{672c}\"}\r\n\n{\"message\":\"\u{1f600} x\"}\n";
         let decoded = decode(body.as_bytes(), DEFAULT_MAX_DECODED_BYTES).unwrap();
-        let kept: Vec<(usize, &str)> = decoded
-            .events
-            .iter()
-            .map(|(n, e)| (*n, e.message.as_str()))
-            .collect();
+        let kept = messages(&decoded);
         assert_eq!(kept, vec![(1, "\u{65e5}\u{672c}"), (3, "\u{1f600} x")]);
         assert!(decoded.rejected.is_empty());
     }
