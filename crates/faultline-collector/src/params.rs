@@ -79,6 +79,7 @@ impl GroupParams {
             level: level("level", &self.level)?,
             sort: sort(&self.sort)?,
             limit: limit(self.limit)?,
+            status: None,
         })
     }
 }

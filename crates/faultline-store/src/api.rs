@@ -124,6 +124,55 @@ pub struct GroupQuery {
     pub sort: GroupSort,
     /// Default 50.
     pub limit: Option<usize>,
+    /// Only groups with this status; `None` lists every status.
+    pub status: Option<GroupStatus>,
+}
+
+/// What a user decided about a group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupStatus {
+    /// Needs attention: every new group, and a resolved one that regressed.
+    #[default]
+    Unresolved,
+    /// Fixed: an event after the moment it was resolved makes it unresolved
+    /// again (a regression).
+    Resolved,
+    /// Not worth attention: stays so whatever arrives.
+    Ignored,
+}
+
+impl GroupStatus {
+    /// Every status, in the order users meet them.
+    pub const ALL: [GroupStatus; 3] = [
+        GroupStatus::Unresolved,
+        GroupStatus::Resolved,
+        GroupStatus::Ignored,
+    ];
+    /// The allowed values, for error messages.
+    pub const EXPECTED: &str = "unresolved, resolved or ignored";
+
+    /// Reads `unresolved`, `resolved` or `ignored` (any case).
+    pub fn parse(text: &str) -> Option<GroupStatus> {
+        let text = text.trim();
+        GroupStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupStatus::Unresolved => "unresolved",
+            GroupStatus::Resolved => "resolved",
+            GroupStatus::Ignored => "ignored",
+        }
+    }
+}
+
+impl std::fmt::Display for GroupStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// How groups are ranked.
@@ -157,6 +206,15 @@ pub struct GroupRecord {
     /// Events per UTC day.
     pub daily: BTreeMap<NaiveDate, u64>,
     pub sample: Event,
+    #[serde(default)]
+    pub status: GroupStatus,
+    /// When a user last set `status`; absent if never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_changed_at: Option<DateTime<Utc>>,
+    /// The time of the event that last made a resolved group unresolved;
+    /// absent if it never regressed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regressed_at: Option<DateTime<Utc>>,
 }
 
 /// A group's events in a window, per day and per service: what a report

@@ -15,12 +15,12 @@
 
 use crate::dedup::Dedup;
 use crate::entry::Entry;
-use crate::groups::GroupStore;
+use crate::groups::{GroupStore, StatusState};
 use crate::index::EventIndex;
 use crate::seen::SeenLog;
 use crate::wal::Wal;
-use crate::{StoreConfig, StoreError};
-use chrono::{Days, Utc};
+use crate::{GroupRecord, GroupStatus, StoreConfig, StoreError};
+use chrono::{DateTime, Days, Utc};
 use faultline_event::Event;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -44,6 +44,15 @@ pub(crate) enum Message {
     /// Checkpoint everything now.
     Checkpoint {
         done: SyncSender<Result<(), StoreError>>,
+    },
+    /// Set a group's status as of `at`, and save the groups' snapshot
+    /// before answering: the change is in no log record, the snapshot is
+    /// what keeps it. Answers the group as changed, or `None` if unknown.
+    SetStatus {
+        fingerprint: String,
+        status: GroupStatus,
+        at: DateTime<Utc>,
+        done: SyncSender<Result<Option<GroupRecord>, StoreError>>,
     },
 }
 
@@ -128,6 +137,7 @@ impl Committer {
     fn handle(&mut self, shared: &Shared, first: Message, rx: &Receiver<Message>) {
         let mut batches = Vec::new();
         let mut checkpoints = Vec::new();
+        let mut statuses = Vec::new();
         let mut bytes = 0;
         let mut next = Some(first);
         while let Some(message) = next.take() {
@@ -141,6 +151,12 @@ impl Committer {
                     batches.push((body, entries, done));
                 }
                 Message::Checkpoint { done } => checkpoints.push(done),
+                Message::SetStatus {
+                    fingerprint,
+                    status,
+                    at,
+                    done,
+                } => statuses.push((fingerprint, status, at, done)),
             }
             if bytes < MAX_GROUP_BYTES {
                 next = rx.try_recv().ok();
@@ -149,8 +165,49 @@ impl Committer {
         if !batches.is_empty() {
             self.store(shared, batches);
         }
+        if !statuses.is_empty() {
+            self.set_statuses(shared, statuses);
+        }
         for done in checkpoints {
             let _ = done.send(self.checkpoint(shared, true));
+        }
+    }
+
+    /// Applies status changes after every batch before them, saves the
+    /// groups' snapshot, then answers. A snapshot that cannot be saved puts
+    /// the statuses back and answers the error.
+    fn set_statuses(&mut self, shared: &Shared, changes: Vec<StatusChange>) {
+        let mut undo: Vec<(String, StatusState)> = Vec::new();
+        {
+            let mut groups = write(&shared.groups);
+            for (fingerprint, status, at, _) in &changes {
+                if let Some(before) = groups.set_status(fingerprint, *status, *at) {
+                    undo.push((fingerprint.clone(), before));
+                }
+            }
+        }
+        let saved = if undo.is_empty() {
+            Ok(())
+        } else {
+            self.seen_log.flush().and_then(|()| {
+                read(&shared.groups).save(&self.groups_path, self.applied)?;
+                self.groups_saved = self.applied;
+                Ok(())
+            })
+        };
+        if saved.is_err() {
+            let mut groups = write(&shared.groups);
+            for (fingerprint, before) in undo.into_iter().rev() {
+                groups.restore_status(&fingerprint, before);
+            }
+        }
+        let groups = read(&shared.groups);
+        for (fingerprint, _, _, done) in changes {
+            let answer = match &saved {
+                Ok(()) => Ok(groups.get(&fingerprint)),
+                Err(e) => Err(StoreError::Unavailable(format!("saving the groups: {e}"))),
+            };
+            let _ = done.send(answer);
         }
     }
 
@@ -333,6 +390,12 @@ impl Committer {
 }
 
 type Done = SyncSender<Result<(), StoreError>>;
+type StatusChange = (
+    String,
+    GroupStatus,
+    DateTime<Utc>,
+    SyncSender<Result<Option<GroupRecord>, StoreError>>,
+);
 
 /// The entries of the log record at `position` of the log in `wal_dir`.
 pub(crate) fn log_entries(

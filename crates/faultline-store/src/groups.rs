@@ -8,9 +8,17 @@
 //! write-ahead log on open.
 //!
 //! An event without a fingerprint is indexed but belongs to no group.
+//!
+//! A group's status is set by users ([`GroupStore::set_status`]) and changed
+//! by events only through a regression: an event dated after the moment a
+//! group was resolved makes it unresolved again. Both depend only on the
+//! event times and the stored resolve time, never on the clock, so replaying
+//! the log over a snapshot gives the same statuses.
 
 use crate::fsutil::{read_if_exists, write_atomic};
-use crate::{GroupActivity, GroupMeta, GroupQuery, GroupRecord, GroupSort, StoreError};
+use crate::{
+    GroupActivity, GroupMeta, GroupQuery, GroupRecord, GroupSort, GroupStatus, StoreError,
+};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use faultline_event::{Event, Level};
 use serde::{Deserialize, Serialize};
@@ -42,6 +50,25 @@ pub(crate) struct Group {
     pub hosts: BTreeSet<String>,
     /// The group's first stored event.
     pub sample: Event,
+    /// Snapshots written before statuses existed read as unresolved.
+    #[serde(default)]
+    pub status: GroupStatus,
+    /// When a user last set `status` (for `resolved`, the moment after
+    /// which an event is a regression).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_changed_at: Option<DateTime<Utc>>,
+    /// The time of the event that last reopened the group after it was
+    /// resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regressed_at: Option<DateTime<Utc>>,
+}
+
+/// A group's status as a user or a regression left it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StatusState {
+    pub status: GroupStatus,
+    pub changed_at: Option<DateTime<Utc>>,
+    pub regressed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -118,6 +145,10 @@ impl GroupStore {
         group.first_seen = group.first_seen.min(ts);
         group.last_seen = group.last_seen.max(ts);
         group.level = group.level.max(event.level);
+        if group.status == GroupStatus::Resolved && group.status_changed_at.is_none_or(|r| ts > r) {
+            group.status = GroupStatus::Unresolved;
+            group.regressed_at = Some(ts);
+        }
         *group.daily.entry(day).or_default() += 1;
         let service = event.service.clone().unwrap_or_default();
         *group
@@ -131,6 +162,34 @@ impl GroupStore {
             && !group.hosts.contains(host)
         {
             group.hosts.insert(host.clone());
+        }
+    }
+
+    /// Sets a group's status as of `at` (the moment a user set it); returns
+    /// its state before, or `None` for an unknown group.
+    pub(crate) fn set_status(
+        &mut self,
+        fingerprint: &str,
+        status: GroupStatus,
+        at: DateTime<Utc>,
+    ) -> Option<StatusState> {
+        let group = self.groups.get_mut(fingerprint)?;
+        let before = StatusState {
+            status: group.status,
+            changed_at: group.status_changed_at,
+            regressed_at: group.regressed_at,
+        };
+        group.status = status;
+        group.status_changed_at = Some(at);
+        Some(before)
+    }
+
+    /// Puts back a group's status state (a change that could not be saved).
+    pub(crate) fn restore_status(&mut self, fingerprint: &str, state: StatusState) {
+        if let Some(group) = self.groups.get_mut(fingerprint) {
+            group.status = state.status;
+            group.status_changed_at = state.changed_at;
+            group.regressed_at = state.regressed_at;
         }
     }
 
@@ -159,6 +218,7 @@ impl GroupStore {
             .groups
             .values()
             .filter(|g| query.level.is_none_or(|l| g.level >= Some(l)))
+            .filter(|g| query.status.is_none_or(|s| g.status == s))
             .filter_map(|g| {
                 let days = match &query.service {
                     Some(s) => g.services.get(s)?,
@@ -280,6 +340,9 @@ fn new_group(fp: &str, event: &Event, ts: DateTime<Utc>, meta: Option<&GroupMeta
         services: BTreeMap::new(),
         hosts: BTreeSet::new(),
         sample: event.clone(),
+        status: GroupStatus::Unresolved,
+        status_changed_at: None,
+        regressed_at: None,
     }
 }
 
@@ -317,6 +380,9 @@ fn record(g: &Group, count: u64) -> GroupRecord {
         hosts: g.hosts.iter().cloned().collect(),
         daily: g.daily.clone(),
         sample: g.sample.clone(),
+        status: g.status,
+        status_changed_at: g.status_changed_at,
+        regressed_at: g.regressed_at,
     }
 }
 

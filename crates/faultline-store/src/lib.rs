@@ -8,7 +8,9 @@
 //! - `index/<YYYY-MM-DD>/` — one tantivy index per day, so retention deletes a
 //!   folder; committed on a timer so search sees an event within seconds;
 //! - `groups.json` — the group store's snapshot: per fingerprint, per-day
-//!   counts, first/last seen, services, hosts and a sample event;
+//!   counts, first/last seen, services, hosts, a sample event and the
+//!   status (unresolved, resolved or ignored) users set, saved again by
+//!   every status change before it returns;
 //! - `seen/` — the keys (`file_id:offset` or `batch_id:line`) of every stored
 //!   event within retention, so a retried event is counted once.
 //!

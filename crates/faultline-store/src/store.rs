@@ -11,8 +11,9 @@ use crate::index::{EventIndex, RouteFn};
 use crate::seen::{SeenKeys, SeenLog};
 use crate::wal::{self, Wal};
 use crate::{
-    EndpointStats, GroupActivity, GroupMeta, GroupQuery, GroupRecord, Incoming, IngestOutcome,
-    SearchQuery, SearchResults, StatsQuery, StatsResult, StoreConfig, StoreError, StoreMetrics,
+    EndpointStats, GroupActivity, GroupMeta, GroupQuery, GroupRecord, GroupStatus, Incoming,
+    IngestOutcome, SearchQuery, SearchResults, StatsQuery, StatsResult, StoreConfig, StoreError,
+    StoreMetrics,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use faultline_event::Event;
@@ -148,7 +149,7 @@ impl Store {
 
     /// Ranked groups. Counts are per UTC day: `since` counts from the start of
     /// its day. `level` keeps groups at that level or above; `service` counts
-    /// only that service's events.
+    /// only that service's events; `status` keeps groups with that status.
     pub fn groups(&self, query: &GroupQuery) -> Result<Vec<GroupRecord>, StoreError> {
         Ok(read(&self.shared.groups).query(query, Utc::now().date_naive()))
     }
@@ -156,6 +157,28 @@ impl Store {
     /// One group, with its all-time count, or `None`.
     pub fn group(&self, fingerprint: &str) -> Result<Option<GroupRecord>, StoreError> {
         Ok(read(&self.shared.groups).get(fingerprint))
+    }
+
+    /// Sets a group's status as of now and returns the group, or `None` for
+    /// an unknown fingerprint. Returns once the group store's snapshot holds
+    /// the change, so it survives a crash. Setting `resolved` makes the next
+    /// event dated after now a regression (the group is unresolved again).
+    /// Blocking: call it off the async runtime.
+    pub fn set_status(
+        &self,
+        fingerprint: &str,
+        status: GroupStatus,
+    ) -> Result<Option<GroupRecord>, StoreError> {
+        let (done, wait) = mpsc::sync_channel(1);
+        let tx = self.tx.as_ref().ok_or(StoreError::Closed)?;
+        tx.send(Message::SetStatus {
+            fingerprint: fingerprint.to_string(),
+            status,
+            at: Utc::now(),
+            done,
+        })
+        .map_err(|_| StoreError::Closed)?;
+        wait.recv().map_err(|_| StoreError::Closed)?
     }
 
     /// Every group with events in `[from, to]` (UTC days), with its events

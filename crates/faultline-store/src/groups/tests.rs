@@ -168,3 +168,142 @@ fn activity_counts_a_window_per_service_and_keeps_the_history() {
     assert_eq!(c["cart"].values().sum::<u64>(), 1);
     assert!(s.activity(to, from).is_empty());
 }
+
+fn status_of(s: &GroupStore, fp: &str) -> (GroupStatus, Option<DateTime<Utc>>) {
+    let g = s.get(fp).unwrap();
+    (g.status, g.regressed_at)
+}
+
+#[test]
+fn groups_start_unresolved_and_unknown_groups_have_no_status() {
+    let mut s = store();
+    assert_eq!(status_of(&s, "a"), (GroupStatus::Unresolved, None));
+    assert_eq!(s.get("a").unwrap().status_changed_at, None);
+    assert!(
+        s.set_status("nope", GroupStatus::Resolved, at(28, 9))
+            .is_none()
+    );
+    assert!(s.get("nope").is_none(), "setting a status creates no group");
+}
+
+#[test]
+fn an_event_after_the_resolve_time_regresses_the_group() {
+    let mut s = store();
+    let before = s.set_status("b", GroupStatus::Resolved, at(28, 9)).unwrap();
+    assert_eq!(before.status, GroupStatus::Unresolved);
+    assert_eq!(status_of(&s, "b"), (GroupStatus::Resolved, None));
+    assert_eq!(s.get("b").unwrap().status_changed_at, Some(at(28, 9)));
+    s.apply(&event("b", at(28, 10), "cart", Level::Error), None);
+    assert_eq!(
+        status_of(&s, "b"),
+        (GroupStatus::Unresolved, Some(at(28, 10)))
+    );
+    assert_eq!(
+        s.get("b").unwrap().status_changed_at,
+        Some(at(28, 9)),
+        "a regression is not a user's change"
+    );
+}
+
+#[test]
+fn an_event_dated_before_the_resolve_time_does_not_regress() {
+    let mut s = store();
+    s.set_status("b", GroupStatus::Resolved, at(28, 9)).unwrap();
+    s.apply(&event("b", at(28, 8), "cart", Level::Error), None);
+    s.apply(&event("b", at(28, 9), "cart", Level::Error), None);
+    assert_eq!(status_of(&s, "b"), (GroupStatus::Resolved, None));
+    assert_eq!(s.get("b").unwrap().count, 6, "the late events still count");
+}
+
+#[test]
+fn an_ignored_group_stays_ignored() {
+    let mut s = store();
+    s.set_status("c", GroupStatus::Ignored, at(28, 9)).unwrap();
+    s.apply(&event("c", at(28, 23), "cart", Level::Fatal), None);
+    assert_eq!(status_of(&s, "c"), (GroupStatus::Ignored, None));
+}
+
+#[test]
+fn queries_filter_by_status_and_list_every_status_by_default() {
+    let mut s = store();
+    s.set_status("a", GroupStatus::Resolved, at(28, 9)).unwrap();
+    s.set_status("c", GroupStatus::Ignored, at(28, 9)).unwrap();
+    let with = |status| GroupQuery {
+        status,
+        ..GroupQuery::default()
+    };
+    assert_eq!(fps(&s.query(&with(None), today())), ["a", "b", "c"]);
+    let resolved = s.query(&with(Some(GroupStatus::Resolved)), today());
+    assert_eq!(fps(&resolved), ["a"]);
+    assert_eq!(resolved[0].status, GroupStatus::Resolved);
+    let unresolved = with(Some(GroupStatus::Unresolved));
+    assert_eq!(fps(&s.query(&unresolved, today())), ["b"]);
+    let ignored = with(Some(GroupStatus::Ignored));
+    assert_eq!(fps(&s.query(&ignored, today())), ["c"]);
+}
+
+#[test]
+fn replaying_events_over_a_snapshot_gives_the_same_statuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("groups.json");
+    let mut live = store();
+    live.set_status("a", GroupStatus::Resolved, at(28, 9))
+        .unwrap();
+    live.set_status("b", GroupStatus::Resolved, at(28, 9))
+        .unwrap();
+    live.set_status("c", GroupStatus::Ignored, at(28, 9))
+        .unwrap();
+    live.save(&path, 7).unwrap();
+    let after = [
+        event("a", at(28, 8), "billing", Level::Error),
+        event("b", at(28, 11), "cart", Level::Error),
+        event("b", at(28, 12), "cart", Level::Error),
+        event("c", at(28, 12), "cart", Level::Error),
+    ];
+    for e in &after {
+        live.apply(e, None);
+    }
+    let (mut replayed, _) = GroupStore::load(&path).unwrap();
+    for e in &after {
+        replayed.apply(e, None);
+    }
+    for fp in ["a", "b", "c"] {
+        let (l, r) = (live.get(fp).unwrap(), replayed.get(fp).unwrap());
+        assert_eq!(
+            (l.status, l.status_changed_at, l.regressed_at),
+            (r.status, r.status_changed_at, r.regressed_at),
+            "{fp}"
+        );
+    }
+    assert_eq!(status_of(&replayed, "a"), (GroupStatus::Resolved, None));
+    assert_eq!(
+        status_of(&replayed, "b"),
+        (GroupStatus::Unresolved, Some(at(28, 11)))
+    );
+    assert_eq!(status_of(&replayed, "c"), (GroupStatus::Ignored, None));
+}
+
+#[test]
+fn a_snapshot_without_statuses_loads_as_unresolved() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("groups.json");
+    let mut s = store();
+    s.set_status("a", GroupStatus::Resolved, at(28, 9)).unwrap();
+    s.save(&path, 3).unwrap();
+    let mut old: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    for g in old["groups"].as_array_mut().unwrap() {
+        let g = g.as_object_mut().unwrap();
+        for key in ["status", "status_changed_at", "regressed_at"] {
+            g.remove(key);
+        }
+    }
+    std::fs::write(&path, serde_json::to_vec(&old).unwrap()).unwrap();
+    let (back, position) = GroupStore::load(&path).unwrap();
+    assert_eq!(position, 3);
+    assert_eq!(status_of(&back, "a"), (GroupStatus::Unresolved, None));
+    assert_eq!(back.get("a").unwrap().status_changed_at, None);
+    let json = serde_json::to_value(back.get("a").unwrap()).unwrap();
+    assert_eq!(json["status"], "unresolved");
+    assert!(json.get("regressed_at").is_none() && json.get("status_changed_at").is_none());
+}
