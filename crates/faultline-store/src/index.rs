@@ -18,6 +18,7 @@
 
 mod day;
 mod endpoints;
+mod field_value;
 mod schema;
 mod search;
 mod stats;

@@ -22,15 +22,15 @@
 //! one term each, no positions and no fast column, so they do not swell the
 //! term dictionary or the columnar store.
 
+use super::field_value::FieldValue;
 use super::stored;
 use super::tokenizer::is_uuid_at;
 use chrono::{DateTime as ChronoDateTime, Utc};
 use faultline_event::Event;
 use serde_json::Value;
-use std::collections::BTreeMap;
 use tantivy::schema::{
     BytesOptions, DateOptions, DateTimePrecision, Field, IndexRecordOption, JsonObjectOptions,
-    NumericOptions, OwnedValue, Schema, TextFieldIndexing, TextOptions,
+    NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::{DateTime, TantivyDocument};
 
@@ -207,7 +207,7 @@ impl Fields {
         doc: &mut TantivyDocument,
         event: &'e Event,
     ) -> Vec<(&'e str, stored::FieldKind)> {
-        let mut object = BTreeMap::new();
+        let mut indexed = Vec::with_capacity(event.fields.len());
         let mut in_columns = Vec::new();
         for (key, value) in &event.fields {
             match value {
@@ -216,44 +216,22 @@ impl Fields {
                 }
                 Value::Number(n) if is_id_key(key) => doc.add_text(self.ids, n.to_string()),
                 Value::String(s) if s.len() > MAX_FIELD_VALUE_BYTES => {}
-                Value::Null => {}
                 value => {
-                    let indexed = match value {
-                        Value::String(s) => string_value(s),
-                        other => OwnedValue::from(other.clone()),
+                    let Some(as_indexed) = FieldValue::of(value) else {
+                        continue;
                     };
-                    if let Some(kind) = stored::column_kind(key, value, &indexed) {
+                    if let Some(kind) = stored::column_kind(key, value, &as_indexed) {
                         in_columns.push((key.as_str(), kind));
                     }
-                    object.insert(key.clone(), indexed);
+                    indexed.push((key.as_str(), as_indexed));
                 }
             }
         }
-        if !object.is_empty() {
-            doc.add_object(self.fields, object);
+        if !indexed.is_empty() {
+            doc.add_field_value(self.fields, FieldValue::Fields(&indexed));
         }
         in_columns
     }
-}
-
-/// A string field as indexed: a number written as a string (access logs'
-/// `request_time`, regex captures) becomes a number, so percentiles and
-/// numeric ranges work on it.
-fn string_value(s: &str) -> OwnedValue {
-    let numeric = s.len() <= 24
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
-    if numeric {
-        if let Ok(n) = s.parse::<i64>() {
-            return OwnedValue::I64(n);
-        }
-        if let Ok(x) = s.parse::<f64>()
-            && x.is_finite()
-        {
-            return OwnedValue::F64(x);
-        }
-    }
-    OwnedValue::Str(s.to_string())
 }
 
 /// The exception chain as two texts: `type: value` lines, and the frames'
@@ -355,11 +333,50 @@ mod tests {
         assert!(!looks_like_id("GET"));
     }
 
+    use tantivy::schema::{Document, OwnedValue};
+
+    /// `fields` as they were indexed before they were borrowed: each value
+    /// copied into an owned tree, numeric strings as numbers.
+    fn owned_fields(fields: &Fields, event: &Event) -> TantivyDocument {
+        let mut object = std::collections::BTreeMap::new();
+        for (key, value) in &event.fields {
+            let indexed = match value {
+                Value::Null => continue,
+                Value::String(s) => match FieldValue::of(value) {
+                    Some(FieldValue::I64(n)) => OwnedValue::I64(n),
+                    Some(FieldValue::F64(x)) => OwnedValue::F64(x),
+                    _ => OwnedValue::Str(s.clone()),
+                },
+                other => OwnedValue::from(other.clone()),
+            };
+            object.insert(key.clone(), indexed);
+        }
+        let mut doc = TantivyDocument::default();
+        doc.add_object(fields.fields, object);
+        doc
+    }
+
     #[test]
-    fn numeric_strings_become_numbers() {
-        assert_eq!(string_value("0.125"), OwnedValue::F64(0.125));
-        assert_eq!(string_value("404"), OwnedValue::I64(404));
-        assert_eq!(string_value("-"), OwnedValue::Str("-".into()));
-        assert_eq!(string_value("1.2.3"), OwnedValue::Str("1.2.3".into()));
+    fn borrowed_fields_index_as_the_owned_json_tree_did() {
+        let fields = Fields::new();
+        let event: Event = serde_json::from_value(serde_json::json!({
+            "message": "m",
+            "fields": {
+                "path": "/cart", "status": "500", "took": "0.031", "dash": "-",
+                "count": 3, "big": u64::MAX, "ratio": 0.5, "ok": true, "none": null,
+                "tags": ["a", 2, "2026-11-26T10:00:00Z", {"deep": "2026-11-26T10:00:00Z"}],
+                "nested": {"when": "2026-11-26T10:00:00Z", "n": [1.5]},
+            },
+        }))
+        .unwrap();
+        let mut doc = TantivyDocument::default();
+        fields.add_fields(&mut doc, &event);
+        let borrowed = doc.to_json(&fields.schema);
+        assert_eq!(
+            borrowed,
+            owned_fields(&fields, &event).to_json(&fields.schema)
+        );
+        assert!(borrowed.contains(r#""status":500"#), "{borrowed}");
+        assert!(borrowed.contains(r#""took":0.031"#), "{borrowed}");
     }
 }

@@ -10,13 +10,13 @@
 //! columns) or a `\` or control character.
 
 use super::{FIELDS_SLOT, Terms};
+use crate::index::field_value::FieldValue;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 use tantivy::DocId;
 use tantivy::columnar::DynamicColumn;
 use tantivy::fastfield::FastFieldReaders;
-use tantivy::schema::OwnedValue;
 
 /// Integers up to this magnitude read back exactly from an `f64` column.
 const EXACT_INT: u64 = 1 << 53;
@@ -56,7 +56,7 @@ impl FieldKind {
 
 /// How `fields[key] = value`, indexed as `indexed`, reads back from its fast
 /// column, if it does exactly.
-pub fn column_kind(key: &str, value: &Value, indexed: &OwnedValue) -> Option<FieldKind> {
+pub fn column_kind(key: &str, value: &Value, indexed: &FieldValue) -> Option<FieldKind> {
     let plain_key = !key.is_empty()
         && key.len() <= MAX_KEY_BYTES
         && !key.contains(['.', '\\'])
@@ -65,14 +65,14 @@ pub fn column_kind(key: &str, value: &Value, indexed: &OwnedValue) -> Option<Fie
         return None;
     }
     match (value, indexed) {
-        (Value::String(s), OwnedValue::Str(_)) if !s.is_empty() && !s.contains('\0') => {
+        (Value::String(s), FieldValue::Str(_)) if !s.is_empty() && !s.contains('\0') => {
             Some(FieldKind::Str)
         }
-        (Value::Number(_), OwnedValue::I64(n)) if n.unsigned_abs() <= EXACT_INT => {
+        (Value::Number(_), FieldValue::I64(n)) if n.unsigned_abs() <= EXACT_INT => {
             Some(FieldKind::Int)
         }
-        (Value::Number(_), OwnedValue::F64(_)) => Some(FieldKind::Float),
-        (Value::Bool(_), OwnedValue::Bool(_)) => Some(FieldKind::Bool),
+        (Value::Number(_), FieldValue::F64(_)) => Some(FieldKind::Float),
+        (Value::Bool(_), FieldValue::Bool(_)) => Some(FieldKind::Bool),
         _ => None,
     }
 }
@@ -221,44 +221,40 @@ mod tests {
 
     #[test]
     fn only_values_that_read_back_exactly_are_left_out() {
+        let list = json!([1]);
         let cases = [
             (
                 "path",
                 json!("/cart"),
-                OwnedValue::Str("/cart".into()),
+                FieldValue::Str("/cart"),
                 Some(FieldKind::Str),
             ),
             (
                 "status",
                 json!(500),
-                OwnedValue::I64(500),
+                FieldValue::I64(500),
                 Some(FieldKind::Int),
             ),
             (
                 "took",
                 json!(0.5),
-                OwnedValue::F64(0.5),
+                FieldValue::F64(0.5),
                 Some(FieldKind::Float),
             ),
             (
                 "ok",
                 json!(true),
-                OwnedValue::Bool(true),
+                FieldValue::Bool(true),
                 Some(FieldKind::Bool),
             ),
-            ("status", json!("500"), OwnedValue::I64(500), None),
-            ("big", json!(1u64 << 60), OwnedValue::I64(1 << 60), None),
-            ("huge", json!(u64::MAX), OwnedValue::U64(u64::MAX), None),
-            ("a.b", json!("x"), OwnedValue::Str("x".into()), None),
-            ("a\\b", json!("x"), OwnedValue::Str("x".into()), None),
-            ("", json!("x"), OwnedValue::Str("x".into()), None),
-            ("empty", json!(""), OwnedValue::Str(String::new()), None),
-            (
-                "list",
-                json!([1]),
-                OwnedValue::Array(vec![OwnedValue::I64(1)]),
-                None,
-            ),
+            ("status", json!("500"), FieldValue::I64(500), None),
+            ("big", json!(1u64 << 60), FieldValue::I64(1 << 60), None),
+            ("huge", json!(u64::MAX), FieldValue::U64(u64::MAX), None),
+            ("a.b", json!("x"), FieldValue::Str("x"), None),
+            ("a\\b", json!("x"), FieldValue::Str("x"), None),
+            ("", json!("x"), FieldValue::Str("x"), None),
+            ("empty", json!(""), FieldValue::Str(""), None),
+            ("list", json!([1]), FieldValue::Json(&list), None),
         ];
         for (key, value, indexed, want) in cases {
             assert_eq!(column_kind(key, &value, &indexed), want, "{key} = {value}");
