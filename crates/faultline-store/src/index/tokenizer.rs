@@ -41,39 +41,83 @@ pub fn register(manager: &TokenizerManager) {
 /// See the module docs: words split at separators, then at case and `_`.
 #[derive(Clone, Default)]
 pub struct CodeTokenizer {
-    tokens: Vec<Token>,
+    tokens: Tokens,
 }
 
 /// See the module docs: words of letters and digits, UUIDs whole.
 #[derive(Clone, Default)]
 pub struct MessageTokenizer {
-    tokens: Vec<Token>,
+    tokens: Tokens,
 }
 
 /// See the module docs: an atom whole, a sentence as words.
 #[derive(Clone, Default)]
 pub struct FieldTokenizer {
-    tokens: Vec<Token>,
+    tokens: Tokens,
+}
+
+/// The tokens of one text, computed up front. Their strings are kept from
+/// one text to the next and written over, so a token costs no allocation.
+#[derive(Clone, Default)]
+pub struct Tokens {
+    all: Vec<Token>,
+    len: usize,
+}
+
+impl Tokens {
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// The tokens of the current text.
+    fn as_slice(&self) -> &[Token] {
+        &self.all[..self.len]
+    }
+
+    /// Adds `word`, lowercased, found at byte `from`, unless it is longer
+    /// than [`MAX_TOKEN_BYTES`]; returns whether it was added.
+    fn push(&mut self, word: &str, from: usize, position: usize) -> bool {
+        if word.len() > MAX_TOKEN_BYTES {
+            return false;
+        }
+        if self.len == self.all.len() {
+            self.all.push(Token::default());
+        }
+        let token = &mut self.all[self.len];
+        self.len += 1;
+        token.offset_from = from;
+        token.offset_to = from + word.len();
+        token.position = position;
+        token.position_length = 1;
+        token.text.clear();
+        if word.is_ascii() {
+            token.text.push_str(word);
+            token.text.make_ascii_lowercase();
+        } else {
+            token.text.push_str(&word.to_lowercase());
+        }
+        true
+    }
 }
 
 /// Hands out tokens computed up front.
 pub struct BufferedStream<'a> {
-    tokens: &'a mut Vec<Token>,
+    tokens: &'a mut Tokens,
     next: usize,
 }
 
 impl TokenStream for BufferedStream<'_> {
     fn advance(&mut self) -> bool {
         self.next += 1;
-        self.next <= self.tokens.len()
+        self.next <= self.tokens.len
     }
 
     fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
+        &self.tokens.as_slice()[self.next - 1]
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
+        &mut self.tokens.all[self.next - 1]
     }
 }
 
@@ -111,7 +155,7 @@ impl Tokenizer for FieldTokenizer {
         if text.chars().any(char::is_whitespace) {
             message_tokens(text, &mut self.tokens);
         } else if !text.is_empty() {
-            push(&mut self.tokens, text, 0, 0);
+            self.tokens.push(text, 0, 0);
         }
         BufferedStream {
             tokens: &mut self.tokens,
@@ -122,36 +166,16 @@ impl Tokenizer for FieldTokenizer {
 
 /// Adds `text[from..]`'s word as a token at `position`, lowercased, unless it
 /// is too long.
-fn push(tokens: &mut Vec<Token>, word: &str, from: usize, position: usize) {
-    if word.len() > MAX_TOKEN_BYTES {
-        return;
-    }
-    let mut text = word.to_string();
-    text.make_ascii_lowercase();
-    if !text.is_ascii() {
-        text = text.to_lowercase();
-    }
-    tokens.push(Token {
-        offset_from: from,
-        offset_to: from + word.len(),
-        position,
-        text,
-        position_length: 1,
-    });
-}
-
 fn is_code_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
 /// Splits `text` into code words (see the module docs), each as its parts.
-pub fn code_tokens(text: &str, tokens: &mut Vec<Token>) {
+pub fn code_tokens(text: &str, tokens: &mut Tokens) {
     let mut position = 0;
     for (start, word) in words(text, is_code_char) {
         for (part_start, part) in word_parts(word) {
-            let before = tokens.len();
-            push(tokens, part, start + part_start, position);
-            if tokens.len() > before {
+            if tokens.push(part, start + part_start, position) {
                 position += 1;
             }
         }
@@ -159,7 +183,7 @@ pub fn code_tokens(text: &str, tokens: &mut Vec<Token>) {
 }
 
 /// Splits message text into words of letters and digits; a UUID stays whole.
-pub fn message_tokens(text: &str, tokens: &mut Vec<Token>) {
+pub fn message_tokens(text: &str, tokens: &mut Tokens) {
     let mut position = 0;
     let mut rest = 0;
     while let Some(offset) = text[rest..].find(char::is_alphanumeric) {
@@ -171,9 +195,7 @@ pub fn message_tokens(text: &str, tokens: &mut Vec<Token>) {
                 .find(|c: char| !c.is_alphanumeric())
                 .map_or(text.len(), |n| start + n)
         };
-        let before = tokens.len();
-        push(tokens, &text[start..end], start, position);
-        if tokens.len() > before {
+        if tokens.push(&text[start..end], start, position) {
             position += 1;
         }
         rest = end;
@@ -244,10 +266,28 @@ pub fn is_uuid_at(text: &str, at: usize) -> bool {
 mod tests {
     use super::*;
 
-    fn texts(f: fn(&str, &mut Vec<Token>), text: &str) -> Vec<(usize, String)> {
-        let mut tokens = Vec::new();
+    fn texts(f: fn(&str, &mut Tokens), text: &str) -> Vec<(usize, String)> {
+        let mut tokens = Tokens::default();
         f(text, &mut tokens);
-        tokens.into_iter().map(|t| (t.position, t.text)).collect()
+        let got: Vec<(usize, String)> = tokens
+            .as_slice()
+            .iter()
+            .map(|t| (t.position, t.text.clone()))
+            .collect();
+        // The same tokens again after a longer text: nothing of it is left.
+        f(
+            "a much longer text than any test's, with more tokens in it",
+            &mut tokens,
+        );
+        tokens.clear();
+        f(text, &mut tokens);
+        let again: Vec<(usize, String)> = tokens
+            .as_slice()
+            .iter()
+            .map(|t| (t.position, t.text.clone()))
+            .collect();
+        assert_eq!(again, got, "{text}");
+        got
     }
 
     #[test]
