@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use faultline_event::Level;
-use faultline_store::{GroupQuery, GroupSort, SearchQuery, StatsQuery};
+use faultline_store::{GroupQuery, GroupSort, GroupStatus, SearchQuery, StatsQuery};
 use serde::{Deserialize, Serialize};
 
 /// The largest `limit` a search or group list accepts.
@@ -34,6 +34,8 @@ pub struct GroupParams {
     /// `count` (default), `new` or `trend`.
     pub sort: Option<String>,
     pub limit: Option<usize>,
+    /// `unresolved`, `resolved` or `ignored`; absent lists every status.
+    pub status: Option<String>,
 }
 
 /// `GET /api/v1/stats` parameters.
@@ -79,7 +81,7 @@ impl GroupParams {
             level: level("level", &self.level)?,
             sort: sort(&self.sort)?,
             limit: limit(self.limit)?,
-            status: None,
+            status: status(&self.status)?,
         })
     }
 }
@@ -127,6 +129,20 @@ fn sort(value: &Option<String>) -> Result<GroupSort, ParamError> {
             reason: format!("{other:?}: expected count, new or trend"),
         }),
     }
+}
+
+/// A group status as a parameter names it (`status`); absent or empty is
+/// every status.
+pub fn status(value: &Option<String>) -> Result<Option<GroupStatus>, ParamError> {
+    let Some(text) = non_empty(value) else {
+        return Ok(None);
+    };
+    GroupStatus::parse(&text)
+        .map(Some)
+        .ok_or_else(|| ParamError {
+            param: "status",
+            reason: format!("{text:?}: expected {}", GroupStatus::EXPECTED),
+        })
 }
 
 fn limit(value: Option<usize>) -> Result<Option<usize>, ParamError> {
@@ -260,6 +276,17 @@ mod tests {
         .to_query(now())
         .unwrap_err();
         assert_eq!(err.param, "sort");
+        let err = GroupParams {
+            status: Some("fixed".into()),
+            ..GroupParams::default()
+        }
+        .to_query(now())
+        .unwrap_err();
+        assert_eq!(err.param, "status");
+        assert!(
+            err.reason.contains("unresolved, resolved or ignored"),
+            "{err}"
+        );
         let err = SearchParams {
             limit: Some(5000),
             ..SearchParams::default()
@@ -281,5 +308,12 @@ mod tests {
         let query = GroupParams::default().to_query(now()).unwrap();
         assert_eq!(query.since, Some(now() - Duration::days(7)));
         assert_eq!(query.sort, GroupSort::Count);
+        assert_eq!(query.status, None, "every status");
+        let resolved = GroupParams {
+            status: Some("Resolved".into()),
+            ..GroupParams::default()
+        };
+        let query = resolved.to_query(now()).unwrap();
+        assert_eq!(query.status, Some(GroupStatus::Resolved));
     }
 }

@@ -11,7 +11,7 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use faultline_store::{Store, StoreError};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -90,6 +90,10 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/search", get(query::search))
         .route("/api/v1/groups", get(query::groups))
         .route("/api/v1/groups/{fingerprint}", get(query::group))
+        .route(
+            "/api/v1/groups/{fingerprint}/status",
+            put(query::set_status),
+        )
         .route("/api/v1/stats", get(query::stats))
         .route("/api/v1/report", get(report::report))
         .layer(middleware::from_fn_with_state(state.clone(), auth::require))

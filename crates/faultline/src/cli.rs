@@ -51,9 +51,10 @@ pub enum Command {
     )]
     Search(SearchArgs),
     #[cfg(feature = "server")]
-    /// List error groups ranked by count, newness or trend, or show one group.
+    /// List error groups ranked by count, newness or trend, show one group,
+    /// or set a group's status (resolved, ignored, unresolved).
     #[command(
-        after_help = "Examples:\n  faultline groups --collector http://127.0.0.1:7080 --since 7d\n  faultline groups --data /var/lib/faultline --sort new --service checkout\n  faultline groups --data /var/lib/faultline 3f2a9c0d1e2b4a5f6789abcdef012345"
+        after_help = "A resolved group that gets an event dated after it was resolved is unresolved again (regressed); an ignored group stays ignored.\n\nExamples:\n  faultline groups --collector http://127.0.0.1:7080 --since 7d\n  faultline groups --data /var/lib/faultline --sort new --service checkout\n  faultline groups --collector http://127.0.0.1:7080 --status unresolved\n  faultline groups --data /var/lib/faultline 3f2a9c0d1e2b4a5f6789abcdef012345\n  faultline groups --collector http://127.0.0.1:7080 --resolve 3f2a9c0d1e2b4a5f6789abcdef012345\n  faultline groups --data /var/lib/faultline --ignore 3f2a9c0d1e2b4a5f6789abcdef012345"
     )]
     Groups(GroupsArgs),
     #[cfg(feature = "server")]
@@ -215,6 +216,20 @@ pub struct GroupsArgs {
     pub sort: String,
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
+    /// List only groups with this status: unresolved, resolved or ignored
+    /// (default: every status).
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<String>,
+    /// Mark this group resolved (it becomes unresolved again when an event
+    /// dated after now arrives), then show it.
+    #[arg(long, value_name = "FINGERPRINT", group = "set_status", conflicts_with_all = ["fingerprint", "status"])]
+    pub resolve: Option<String>,
+    /// Mark this group ignored (whatever arrives), then show it.
+    #[arg(long, value_name = "FINGERPRINT", group = "set_status", conflicts_with_all = ["fingerprint", "status"])]
+    pub ignore: Option<String>,
+    /// Mark this group unresolved again, then show it.
+    #[arg(long, value_name = "FINGERPRINT", group = "set_status", conflicts_with_all = ["fingerprint", "status"])]
+    pub unresolve: Option<String>,
     #[command(flatten)]
     pub source: QuerySource,
 }

@@ -1,12 +1,14 @@
 //! `faultline search`, `faultline groups` and `faultline stats`: the query
 //! API, against a running collector (`--collector URL`) or a data folder
 //! (`--data DIR`), printed as tables or, with `--json`, as the API's JSON.
+//! `faultline groups --resolve|--ignore|--unresolve FP` sets a group's
+//! status the same two ways (`PUT /api/v1/groups/{fingerprint}/status`).
 
 use crate::cli::{GroupsArgs, QuerySource, SearchArgs, StatsArgs};
 use anyhow::{Context as _, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use faultline_collector::params::{GroupParams, SearchParams, StatsParams};
-use faultline_store::{GroupRecord, SearchResults, StatsResult, Store, StoreConfig};
+use faultline_store::{GroupRecord, GroupStatus, SearchResults, StatsResult, Store, StoreConfig};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt::Write as _;
@@ -74,6 +76,14 @@ impl Backend {
             .with_context(|| format!("{url}: reading the answer"))
     }
 
+    /// `PUT`s `body` as JSON and reads the answer.
+    fn put<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> anyhow::Result<T> {
+        let url = self.url(path);
+        self.send(path, |client, url| client.put(url).json(body))?
+            .json()
+            .with_context(|| format!("{url}: not the expected JSON"))
+    }
+
     fn url(&self, path: &str) -> String {
         match self {
             Backend::Http { base, .. } => format!("{base}{path}"),
@@ -81,11 +91,21 @@ impl Backend {
         }
     }
 
-    /// A successful answer of the collector, or its error message.
+    /// A successful answer of the collector to a `GET`, or its error message.
     fn request(
         &self,
         path: &str,
         params: &impl Serialize,
+    ) -> anyhow::Result<reqwest::blocking::Response> {
+        self.send(path, |client, url| client.get(url).query(params))
+    }
+
+    /// A successful answer of the collector to the request `build` makes
+    /// for `path`, or its error message.
+    fn send(
+        &self,
+        path: &str,
+        build: impl FnOnce(&reqwest::blocking::Client, &str) -> reqwest::blocking::RequestBuilder,
     ) -> anyhow::Result<reqwest::blocking::Response> {
         let Backend::Http {
             client,
@@ -96,11 +116,13 @@ impl Backend {
             unreachable!("only called on a collector");
         };
         let url = format!("{base}{path}");
-        let mut request = client.get(&url).query(params);
+        let mut request = build(client, &url);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        let response = request.send().with_context(|| format!("GET {url}"))?;
+        let request = request.build().with_context(|| url.clone())?;
+        let what = format!("{} {url}", request.method());
+        let response = client.execute(request).with_context(|| what)?;
         let status = response.status();
         if !status.is_success() {
             let body: serde_json::Value = response.json().unwrap_or_default();
@@ -131,6 +153,10 @@ pub fn search(args: SearchArgs) -> anyhow::Result<ExitCode> {
 
 pub fn groups(args: GroupsArgs) -> anyhow::Result<ExitCode> {
     let backend = Backend::new(&args.source)?;
+    if let Some((fingerprint, status)) = status_change(&args) {
+        let group = set_status(&backend, fingerprint, status)?;
+        return print(args.source.json, &group, || group_page(&group));
+    }
     if let Some(fingerprint) = &args.fingerprint {
         let group: GroupRecord = match &backend {
             Backend::Http { .. } => backend.get(&format!("/api/v1/groups/{fingerprint}"), &())?,
@@ -146,12 +172,41 @@ pub fn groups(args: GroupsArgs) -> anyhow::Result<ExitCode> {
         level: args.level.clone(),
         sort: Some(args.sort.clone()),
         limit: Some(args.limit),
+        status: args.status.clone(),
     };
     let groups: Vec<GroupRecord> = match &backend {
         Backend::Http { .. } => backend.get("/api/v1/groups", &params)?,
         Backend::Local(store) => store.groups(&params.to_query(Utc::now())?)?,
     };
     print(args.source.json, &groups, || groups_table(&groups))
+}
+
+/// The group and status `--resolve`, `--ignore` or `--unresolve` name.
+fn status_change(args: &GroupsArgs) -> Option<(&str, GroupStatus)> {
+    [
+        (&args.resolve, GroupStatus::Resolved),
+        (&args.ignore, GroupStatus::Ignored),
+        (&args.unresolve, GroupStatus::Unresolved),
+    ]
+    .into_iter()
+    .find_map(|(fingerprint, status)| Some((fingerprint.as_deref()?, status)))
+}
+
+/// Sets a group's status; returns once the change is durable.
+fn set_status(
+    backend: &Backend,
+    fingerprint: &str,
+    status: GroupStatus,
+) -> anyhow::Result<GroupRecord> {
+    match backend {
+        Backend::Http { .. } => backend.put(
+            &format!("/api/v1/groups/{fingerprint}/status"),
+            &serde_json::json!({ "status": status }),
+        ),
+        Backend::Local(store) => store
+            .set_status(fingerprint, status)?
+            .with_context(|| format!("no group {fingerprint:?}")),
+    }
 }
 
 pub fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
@@ -229,14 +284,15 @@ fn search_table(results: &SearchResults) -> String {
 
 fn groups_table(groups: &[GroupRecord]) -> String {
     let mut out = format!(
-        "{:>8}  {:<20}  {:<16}  {:<16}  {}\n",
-        "COUNT", "LAST SEEN", "SERVICES", "FINGERPRINT", "TITLE"
+        "{:>8}  {:<10}  {:<20}  {:<16}  {:<16}  {}\n",
+        "COUNT", "STATUS", "LAST SEEN", "SERVICES", "FINGERPRINT", "TITLE"
     );
     for g in groups {
         let _ = writeln!(
             out,
-            "{:>8}  {:<20}  {:<16}  {:<16}  {}",
+            "{:>8}  {:<10}  {:<20}  {:<16}  {:<16}  {}",
             g.count,
+            g.status.as_str(),
             time(Some(g.last_seen)),
             line(&g.services.join(","), 16),
             line(&g.fingerprint, 16),
@@ -254,6 +310,7 @@ fn group_page(g: &GroupRecord) -> String {
     let _ = writeln!(out, "{}\n", g.title);
     let rows = [
         ("fingerprint", g.fingerprint.clone()),
+        ("status", status_line(g)),
         ("events", g.count.to_string()),
         ("first seen", time(Some(g.first_seen))),
         ("last seen", time(Some(g.last_seen))),
@@ -275,6 +332,18 @@ fn group_page(g: &GroupRecord) -> String {
         let _ = writeln!(out, "  {l}");
     }
     out
+}
+
+/// `resolved (set 2026-11-26T07:00:00Z)`, with when it last regressed.
+fn status_line(g: &GroupRecord) -> String {
+    let mut line = g.status.to_string();
+    if let Some(changed) = g.status_changed_at {
+        let _ = write!(line, " (set {})", time(Some(changed)));
+    }
+    if let Some(regressed) = g.regressed_at {
+        let _ = write!(line, ", regressed {}", time(Some(regressed)));
+    }
+    line
 }
 
 fn stats_table(stats: &StatsResult) -> String {

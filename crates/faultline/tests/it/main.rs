@@ -10,6 +10,7 @@ mod parse;
 mod proxy;
 mod report;
 mod ship;
+mod status;
 mod support;
 mod ui;
 
