@@ -1,6 +1,7 @@
-//! `/groups/{fingerprint}`: one error group — what it is, where it breaks
-//! (the trace with the application's own frames marked), when and where it
-//! happens, why its events were grouped, and its latest events.
+//! `/groups/{fingerprint}`: one error group — what it is, its status,
+//! where it breaks (the trace with the application's own frames marked),
+//! when and where it happens, why its events were grouped, and its latest
+//! events.
 
 use super::layout::{self, Nav};
 use super::session::Viewer;
@@ -69,6 +70,10 @@ fn heading(group: &GroupRecord) -> Markup {
 fn facts(group: &GroupRecord, now: DateTime<Utc>) -> Markup {
     html! {
         dl.facts {
+            div { dt { "Status" } dd.status {
+                (super::list::status_badge(group, now))
+                @if let Some(changed) = group.status_changed_at { " · last set by a user " (layout::time(changed, now)) }
+            } }
             div { dt { "Events" } dd.count { (layout::count(group.count)) } }
             div { dt { "First seen" } dd.first-seen { (layout::exact_time(group.first_seen)) " (" (layout::time(group.first_seen, now)) ")" } }
             div { dt { "Last seen" } dd.last-seen { (layout::exact_time(group.last_seen)) " (" (layout::time(group.last_seen, now)) ")" } }

@@ -1,5 +1,6 @@
 //! `/`: the error groups of a time window, ranked by count, novelty or
-//! trend, filtered by service and level, each with a daily sparkline.
+//! trend, filtered by service, level and status, each with a daily
+//! sparkline and its status when it is not plainly unresolved.
 
 use super::layout::{self, LEVELS, Nav};
 use super::session::Viewer;
@@ -9,7 +10,7 @@ use crate::server::SharedState;
 use axum::Extension;
 use axum::extract::{Query, State};
 use chrono::{DateTime, Utc};
-use faultline_store::{GroupQuery, GroupRecord};
+use faultline_store::{GroupQuery, GroupRecord, GroupStatus};
 use maud::{Markup, html};
 use std::collections::BTreeSet;
 
@@ -23,6 +24,12 @@ const WINDOWS: &[(&str, &str)] = &[
     ("24h", "last 24 hours"),
     ("7d", "last 7 days"),
     ("30d", "last 30 days"),
+];
+const STATUSES: &[(&str, &str)] = &[
+    ("", "any status"),
+    ("unresolved", "unresolved"),
+    ("resolved", "resolved"),
+    ("ignored", "ignored"),
 ];
 const SORTS: &[(&str, &str)] = &[
     ("count", "most events"),
@@ -107,6 +114,7 @@ fn filters(params: &GroupParams, services: &BTreeSet<String>) -> Markup {
             (layout::select("since", "Window", WINDOWS, params.since.as_deref().unwrap_or("7d")))
             (layout::select("service", "Service", &service_options, &selected_service))
             (layout::select("level", "Level", LEVELS, params.level.as_deref().unwrap_or("")))
+            (layout::select("status", "Status", STATUSES, params.status.as_deref().unwrap_or("")))
             button type="submit" { "Apply" }
         }
     }
@@ -139,6 +147,9 @@ fn table(listing: &Listing, params: &GroupParams, days: usize, now: DateTime<Utc
                     tr.group data-fingerprint=(group.fingerprint) {
                         td.title-cell {
                             a.title href={ "/groups/" (group.fingerprint) } { (group.title) }
+                            @if group.status != GroupStatus::Unresolved || group.regressed_at.is_some() {
+                                " " (status_badge(group, now))
+                            }
                             @if let Some(culprit) = &group.culprit { div.culprit { (culprit) } }
                         }
                         td { (layout::level_badge(group.level)) }
@@ -149,6 +160,19 @@ fn table(listing: &Listing, params: &GroupParams, days: usize, now: DateTime<Utc
                         td.services { (group.services.join(", ")) }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The group's status, and "regressed" with when if it ever regressed.
+pub(super) fn status_badge(group: &GroupRecord, now: DateTime<Utc>) -> Markup {
+    let status = group.status.as_str();
+    html! {
+        span class={ "level status status-" (status) } { (status) }
+        @if let Some(regressed) = group.regressed_at {
+            " " span.level.level-error.regressed {
+                "regressed " (layout::time(regressed, now))
             }
         }
     }
