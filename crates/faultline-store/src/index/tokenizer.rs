@@ -186,14 +186,11 @@ pub fn code_tokens(text: &str, tokens: &mut Tokens) {
 pub fn message_tokens(text: &str, tokens: &mut Tokens) {
     let mut position = 0;
     let mut rest = 0;
-    while let Some(offset) = text[rest..].find(char::is_alphanumeric) {
-        let start = rest + offset;
+    while let Some(start) = skip(text, rest, false, char::is_alphanumeric) {
         let end = if is_uuid_at(text, start) {
             start + 36
         } else {
-            text[start..]
-                .find(|c: char| !c.is_alphanumeric())
-                .map_or(text.len(), |n| start + n)
+            skip(text, start, true, char::is_alphanumeric).unwrap_or(text.len())
         };
         if tokens.push(&text[start..end], start, position) {
             position += 1;
@@ -202,14 +199,34 @@ pub fn message_tokens(text: &str, tokens: &mut Tokens) {
     }
 }
 
+/// The byte offset of the first character at or after `from` for which
+/// `is_word` is not `inside`: the end of a word when `inside`, else the
+/// start of the next one. ASCII, nearly all of a log, is read byte by byte.
+fn skip(text: &str, from: usize, inside: bool, is_word: fn(char) -> bool) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while i < bytes.len() {
+        let (word, len) = match bytes[i] {
+            b if b.is_ascii() => (is_word(char::from(b)), 1),
+            _ => {
+                let c = text[i..].chars().next().expect("a character starts here");
+                (is_word(c), c.len_utf8())
+            }
+        };
+        if word != inside {
+            return Some(i);
+        }
+        i += len;
+    }
+    None
+}
+
 /// The maximal runs of `is_word` characters, with their byte offsets.
 fn words(text: &str, is_word: fn(char) -> bool) -> impl Iterator<Item = (usize, &str)> {
     let mut rest = 0;
     std::iter::from_fn(move || {
-        let start = rest + text[rest..].find(is_word)?;
-        let end = text[start..]
-            .find(|c: char| !is_word(c))
-            .map_or(text.len(), |n| start + n);
+        let start = skip(text, rest, false, is_word)?;
+        let end = skip(text, start, true, is_word).unwrap_or(text.len());
         rest = end;
         Some((start, &text[start..end]))
     })
@@ -265,6 +282,32 @@ pub fn is_uuid_at(text: &str, at: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Words as `str::find` cuts them, character by character: what
+    /// [`skip`] must agree with.
+    fn words_by_chars(text: &str, is_word: fn(char) -> bool) -> Vec<(usize, &str)> {
+        let (mut out, mut rest) = (Vec::new(), 0);
+        while let Some(offset) = text[rest..].find(is_word) {
+            let start = rest + offset;
+            let end = text[start..]
+                .find(|c: char| !is_word(c))
+                .map_or(text.len(), |n| start + n);
+            out.push((start, &text[start..end]));
+            rest = end;
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn words_are_cut_as_by_characters(text in "[a-zA-Z0-9_ .:/$é日😀\u{300}\t-]{0,40}") {
+            for is_word in [is_code_char as fn(char) -> bool, char::is_alphanumeric] {
+                let got: Vec<_> = words(&text, is_word).collect();
+                prop_assert_eq!(got, words_by_chars(&text, is_word));
+            }
+        }
+    }
 
     fn texts(f: fn(&str, &mut Tokens), text: &str) -> Vec<(usize, String)> {
         let mut tokens = Tokens::default();
