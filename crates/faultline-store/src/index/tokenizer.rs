@@ -174,11 +174,11 @@ fn is_code_char(c: char) -> bool {
 pub fn code_tokens(text: &str, tokens: &mut Tokens) {
     let mut position = 0;
     for (start, word) in words(text, is_code_char) {
-        for (part_start, part) in word_parts(word) {
+        for_each_part(word, |part_start, part| {
             if tokens.push(part, start + part_start, position) {
                 position += 1;
             }
-        }
+        });
     }
 }
 
@@ -232,17 +232,19 @@ fn words(text: &str, is_word: fn(char) -> bool) -> impl Iterator<Item = (usize, 
     })
 }
 
-/// The camelCase and snake_case parts of a word, with their byte offsets in
-/// it: `HTTPServerError` → `HTTP`, `Server`, `Error`; `get_user_id` → `get`,
-/// `user`, `id`. Digits stay with the letters before them.
-pub fn word_parts(word: &str) -> Vec<(usize, &str)> {
-    let mut parts = Vec::new();
-    let chars: Vec<(usize, char)> = word.char_indices().collect();
+/// Calls `part` with the camelCase and snake_case parts of a word and their
+/// byte offsets in it: `HTTPServerError` → `HTTP`, `Server`, `Error`;
+/// `get_user_id` → `get`, `user`, `id`. Digits stay with the letters before
+/// them.
+pub fn for_each_part<'w>(word: &'w str, mut part: impl FnMut(usize, &'w str)) {
     let mut start: Option<usize> = None;
-    for (i, &(offset, c)) in chars.iter().enumerate() {
+    let mut prev = '_';
+    let mut chars = word.char_indices().peekable();
+    while let Some((offset, c)) = chars.next() {
+        let after = std::mem::replace(&mut prev, c);
         if c == '_' {
             if let Some(s) = start.take() {
-                parts.push((s, &word[s..offset]));
+                part(s, &word[s..offset]);
             }
             continue;
         }
@@ -250,20 +252,18 @@ pub fn word_parts(word: &str) -> Vec<(usize, &str)> {
             start = Some(offset);
             continue;
         };
-        let prev = chars[i - 1].1;
-        let next = chars.get(i + 1).map(|&(_, c)| c);
-        let lower_to_upper = c.is_uppercase() && (prev.is_lowercase() || prev.is_numeric());
+        let next = chars.peek().map(|&(_, c)| c);
+        let lower_to_upper = c.is_uppercase() && (after.is_lowercase() || after.is_numeric());
         let acronym_end =
-            c.is_uppercase() && prev.is_uppercase() && next.is_some_and(|n| n.is_lowercase());
+            c.is_uppercase() && after.is_uppercase() && next.is_some_and(|n| n.is_lowercase());
         if lower_to_upper || acronym_end {
-            parts.push((s, &word[s..offset]));
+            part(s, &word[s..offset]);
             start = Some(offset);
         }
     }
     if let Some(s) = start {
-        parts.push((s, &word[s..]));
+        part(s, &word[s..]);
     }
-    parts
 }
 
 /// Whether a UUID (8-4-4-4-12 hex digits) starts at byte `at` and ends at a
@@ -299,7 +299,51 @@ mod tests {
         out
     }
 
+    fn word_parts(word: &str) -> Vec<(usize, &str)> {
+        let mut parts = Vec::new();
+        for_each_part(word, |offset, part| parts.push((offset, part)));
+        parts
+    }
+
+    /// The parts as the first version cut them, over a vector of the
+    /// word's characters: what [`for_each_part`] must agree with.
+    fn parts_by_vec(word: &str) -> Vec<(usize, &str)> {
+        let mut parts = Vec::new();
+        let chars: Vec<(usize, char)> = word.char_indices().collect();
+        let mut start: Option<usize> = None;
+        for (i, &(offset, c)) in chars.iter().enumerate() {
+            if c == '_' {
+                if let Some(s) = start.take() {
+                    parts.push((s, &word[s..offset]));
+                }
+                continue;
+            }
+            let Some(s) = start else {
+                start = Some(offset);
+                continue;
+            };
+            let prev = chars[i - 1].1;
+            let next = chars.get(i + 1).map(|&(_, c)| c);
+            let lower_to_upper = c.is_uppercase() && (prev.is_lowercase() || prev.is_numeric());
+            let acronym_end =
+                c.is_uppercase() && prev.is_uppercase() && next.is_some_and(|n| n.is_lowercase());
+            if lower_to_upper || acronym_end {
+                parts.push((s, &word[s..offset]));
+                start = Some(offset);
+            }
+        }
+        if let Some(s) = start {
+            parts.push((s, &word[s..]));
+        }
+        parts
+    }
+
     proptest! {
+        #[test]
+        fn parts_are_cut_as_the_first_version_cut_them(word in "[a-zA-Z0-9_ÉéΣσ]{0,24}") {
+            prop_assert_eq!(word_parts(&word), parts_by_vec(&word));
+        }
+
         #[test]
         fn words_are_cut_as_by_characters(text in "[a-zA-Z0-9_ .:/$é日😀\u{300}\t-]{0,40}") {
             for is_word in [is_code_char as fn(char) -> bool, char::is_alphanumeric] {
