@@ -257,23 +257,24 @@ fn exception_text(exception: &faultline_event::Exception) -> (String, String) {
 
 /// Keys whose values identify one request, trace, span, session or user.
 pub fn is_id_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    let key = key.rsplit('.').next().unwrap_or(&key);
-    key == "id"
-        || key.ends_with("_id")
-        || key.ends_with("-id")
-        || matches!(
-            key,
-            "requestid"
-                | "traceid"
-                | "spanid"
-                | "userid"
-                | "sessionid"
-                | "reqid"
-                | "uuid"
-                | "guid"
-                | "traceparent"
-        )
+    const WHOLE: [&str; 10] = [
+        "id",
+        "requestid",
+        "traceid",
+        "spanid",
+        "userid",
+        "sessionid",
+        "reqid",
+        "uuid",
+        "guid",
+        "traceparent",
+    ];
+    let key = key.rsplit('.').next().unwrap_or(key);
+    let ends_with = |suffix: &str| {
+        key.len() >= suffix.len()
+            && key.as_bytes()[key.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    ends_with("_id") || ends_with("-id") || WHOLE.iter().any(|w| key.eq_ignore_ascii_case(w))
 }
 
 /// Values that are ids whatever their key: UUIDs, and long hex or mixed
@@ -319,10 +320,16 @@ mod tests {
             "http.request_id",
             "requestId",
             "id",
+            "TRACE_ID",
+            "X-Request-ID",
+            "span.TraceParent",
+            "a.b.UUID",
         ] {
             assert!(is_id_key(key), "{key}");
         }
-        for key in ["path", "status", "paid", "valid", "method"] {
+        for key in [
+            "path", "status", "paid", "valid", "method", "kid", "ids", "id.path",
+        ] {
             assert!(!is_id_key(key), "{key}");
         }
         assert!(looks_like_id("3f2504e0-4f89-11d3-9a0c-0305e82c3301"));
