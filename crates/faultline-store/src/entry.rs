@@ -30,14 +30,13 @@ impl Entry {
     }
 }
 
-/// Encodes entries as JSON lines.
-pub(crate) fn encode(entries: &[Entry]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(entries.len() * 512);
+/// Appends entries to `out` as JSON lines.
+pub(crate) fn encode_into(entries: &[Entry], out: &mut Vec<u8>) {
+    out.reserve(entries.len() * 512);
     for entry in entries {
-        serde_json::to_writer(&mut out, entry).expect("entries serialise");
+        serde_json::to_writer(&mut *out, entry).expect("entries serialise");
         out.push(b'\n');
     }
-    out
 }
 
 /// Decodes the JSON lines of a record's payload.
@@ -75,7 +74,10 @@ mod tests {
                 event,
             },
         ];
-        let back = decode(&encode(&entries)).unwrap();
+        let mut encoded = b"kept".to_vec();
+        encode_into(&entries, &mut encoded);
+        assert!(encoded.starts_with(b"kept"));
+        let back = decode(&encoded[4..]).unwrap();
         assert_eq!(back.len(), 2);
         assert_eq!(back[0].meta, entries[0].meta);
         assert_eq!(back[1].event, entries[1].event);

@@ -128,7 +128,7 @@ impl Store {
         };
         if !fresh.is_empty() {
             let entries = self.describe(fresh, meta);
-            let body = wal::batch_body(&entry::encode(&entries));
+            let body = wal::batch_body_with(|out| entry::encode_into(&entries, out));
             if let Err(e) = self.write(body, entries) {
                 reservation.release();
                 return Err(e);

@@ -22,7 +22,6 @@ pub(crate) const RECORD_VERSION: u8 = 1;
 /// A record holding one ingested batch.
 pub(crate) const KIND_BATCH: u8 = 1;
 const FRAME_BYTES: usize = 8;
-const HEADER_BYTES: usize = 4;
 /// Larger lengths can only be damage: no batch comes near this.
 const MAX_BODY_BYTES: u32 = 1 << 30;
 
@@ -200,12 +199,18 @@ impl Wal {
     }
 }
 
-/// The body of a batch record: header plus payload.
-pub(crate) fn batch_body(payload: &[u8]) -> Vec<u8> {
-    let mut body = Vec::with_capacity(HEADER_BYTES + payload.len());
-    body.extend_from_slice(&[RECORD_VERSION, KIND_BATCH, 0, 0]);
-    body.extend_from_slice(payload);
+/// The body of a batch record: the header, then what `payload` writes
+/// after it (in place: a batch is megabytes).
+pub(crate) fn batch_body_with(payload: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut body = vec![RECORD_VERSION, KIND_BATCH, 0, 0];
+    payload(&mut body);
     body
+}
+
+/// The body of a batch record: header plus payload.
+#[cfg(test)]
+pub(crate) fn batch_body(payload: &[u8]) -> Vec<u8> {
+    batch_body_with(|body| body.extend_from_slice(payload))
 }
 
 /// The payload of a record body, after checking its header.
