@@ -1,18 +1,23 @@
 //! `/groups/{fingerprint}`: one error group — what it is, its status,
 //! where it breaks (the trace with the application's own frames marked),
 //! when and where it happens, why its events were grouped, and its latest
-//! events.
+//! events; and `POST /groups/{fingerprint}/status`, the form that resolves,
+//! ignores or reopens it.
 
 use super::layout::{self, Nav};
 use super::session::Viewer;
 use super::{PageError, blocking, charts};
 use crate::server::SharedState;
 use axum::Extension;
-use axum::extract::{Path, State};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Path, State};
+use axum::http::HeaderMap;
+use axum::response::Redirect;
 use chrono::{DateTime, Utc};
 use faultline_event::{Exception, Frame};
-use faultline_store::{GroupRecord, SearchQuery, SearchResults};
+use faultline_store::{GroupRecord, GroupStatus, SearchQuery, SearchResults};
 use maud::{Markup, html};
+use serde::Deserialize;
 
 /// Days in the group's chart.
 const CHART_DAYS: usize = 30;
@@ -53,6 +58,59 @@ pub async fn page(
     Ok(layout::page(&group.title, Nav::Groups, &viewer, body))
 }
 
+/// The status form's body: `status=resolved|ignored|unresolved`.
+#[derive(Debug, Deserialize)]
+pub struct StatusForm {
+    status: Option<String>,
+}
+
+/// `POST /groups/{fingerprint}/status`: sets the group's status and goes back
+/// to its page (303). Refused from another site (403), as `/logout` is.
+pub async fn set_status(
+    State(state): State<SharedState>,
+    Path(fingerprint): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<StatusForm>, FormRejection>,
+) -> Result<Redirect, PageError> {
+    if let Some(refusal) = super::session::cross_site_refusal(&headers) {
+        return Err(PageError::Forbidden(refusal));
+    }
+    let Form(form) = form.map_err(|e| PageError::BadRequest(e.body_text()))?;
+    let given = form.status.unwrap_or_default();
+    let status = GroupStatus::parse(&given).ok_or_else(|| {
+        PageError::BadRequest(format!(
+            "status: {given:?}: expected {}",
+            GroupStatus::EXPECTED
+        ))
+    })?;
+    let wanted = fingerprint.clone();
+    let changed = blocking(&state, move |store| store.set_status(&wanted, status)).await?;
+    match changed {
+        Some(group) => Ok(Redirect::to(&format!("/groups/{}", group.fingerprint))),
+        None => Err(PageError::NotFound(format!(
+            "There is no error group {fingerprint:?}."
+        ))),
+    }
+}
+
+/// Buttons for the statuses the group is not in.
+fn status_form(group: &GroupRecord) -> Markup {
+    let choices = [
+        (GroupStatus::Resolved, "Resolve"),
+        (GroupStatus::Ignored, "Ignore"),
+        (GroupStatus::Unresolved, "Reopen"),
+    ];
+    html! {
+        form.status-change method="post" action={ "/groups/" (group.fingerprint) "/status" } {
+            @for (status, label) in choices {
+                @if status != group.status {
+                    button type="submit" name="status" value=(status.as_str()) { (label) }
+                }
+            }
+        }
+    }
+}
+
 fn heading(group: &GroupRecord) -> Markup {
     html! {
         div.group-head {
@@ -73,6 +131,7 @@ fn facts(group: &GroupRecord, now: DateTime<Utc>) -> Markup {
             div { dt { "Status" } dd.status {
                 (super::list::status_badge(group, now))
                 @if let Some(changed) = group.status_changed_at { " · last set by a user " (layout::time(changed, now)) }
+                (status_form(group))
             } }
             div { dt { "Events" } dd.count { (layout::count(group.count)) } }
             div { dt { "First seen" } dd.first-seen { (layout::exact_time(group.first_seen)) " (" (layout::time(group.first_seen, now)) ")" } }

@@ -3,7 +3,8 @@
 //!
 //! - [`list`] — `/`: the group list (sort, filters, sparklines);
 //! - [`search`] — `/search`: tantivy query syntax, highlighted results;
-//! - [`group`] — `/groups/{fingerprint}`: trace, daily chart, recent events;
+//! - [`group`] — `/groups/{fingerprint}`: trace, daily chart, recent events,
+//!   and the form that posts its status to `/groups/{fingerprint}/status`;
 //! - [`report`] — `/report`: the weekly report;
 //! - [`session`] — `/login`, `/logout` and the cookie that stands in for a
 //!   bearer token in a browser;
@@ -43,6 +44,7 @@ pub fn routes(state: SharedState) -> Router<SharedState> {
         .route("/", get(list::page))
         .route("/search", get(search::page))
         .route("/groups/{fingerprint}", get(group::page))
+        .route("/groups/{fingerprint}/status", post(group::set_status))
         .route("/report", get(report::page))
         .layer(middleware::from_fn_with_state(state, session::require));
     Router::new()
@@ -75,6 +77,9 @@ pub enum PageError {
     NotFound(String),
     #[error("the store is still opening; try again in a moment")]
     NotReady,
+    /// The store refused a write it could not make durable (a full disk).
+    #[error("{0}")]
+    Unavailable(String),
     /// Logged, not shown.
     #[error("something went wrong on the collector; the log says what")]
     Internal(String),
@@ -86,7 +91,7 @@ impl PageError {
             PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
             PageError::Forbidden(_) => StatusCode::FORBIDDEN,
             PageError::NotFound(_) => StatusCode::NOT_FOUND,
-            PageError::NotReady => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::NotReady | PageError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -105,6 +110,9 @@ impl From<StoreError> for PageError {
                 PageError::BadRequest(format!("invalid query: {message}"))
             }
             StoreError::Closed => PageError::NotReady,
+            unavailable @ StoreError::Unavailable(_) => {
+                PageError::Unavailable(unavailable.to_string())
+            }
             other => PageError::Internal(other.to_string()),
         }
     }
@@ -130,4 +138,25 @@ async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| PageError::Internal(format!("page task: {e}")))?
         .map_err(PageError::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_errors_become_page_statuses() {
+        let status = |err| PageError::from(err).status();
+        let full = StoreError::Unavailable("disk full".into());
+        assert_eq!(status(full), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(status(StoreError::Closed), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            status(StoreError::Query("(".into())),
+            StatusCode::BAD_REQUEST
+        );
+        let index = StoreError::Index("broken".into());
+        assert_eq!(status(index), StatusCode::INTERNAL_SERVER_ERROR);
+        let shown = PageError::from(StoreError::Unavailable("disk full".into())).to_string();
+        assert!(shown.contains("retry later"), "{shown}");
+    }
 }

@@ -284,8 +284,37 @@ fn too_many_attempts(next: &str, wait: Duration) -> Response {
     response
 }
 
-/// `POST /logout`: closes the session and clears the cookie.
+/// Why a form post must be refused as coming from another site, if it must:
+/// an `Origin` header that is not this collector's own (its scheme aside,
+/// compared with `Host`), or `Sec-Fetch-Site: cross-site`. Browsers send at
+/// least one of them on a cross-site post; a client that sends neither (curl)
+/// is not a browser a page could steer. Without tokens this is what keeps a
+/// web page the user visits from posting to a collector on loopback.
+pub fn cross_site_refusal(headers: &HeaderMap) -> Option<String> {
+    let value = |name: &str| headers.get(name).map(|v| v.to_str().unwrap_or("\u{fffd}"));
+    if value("sec-fetch-site").is_some_and(|site| site.trim().eq_ignore_ascii_case("cross-site")) {
+        return Some("This form was posted from another site; refused.".into());
+    }
+    let origin = value(header::ORIGIN.as_str())?;
+    let host = value(header::HOST.as_str()).unwrap_or("");
+    let authority = origin
+        .split_once("://")
+        .map_or("", |(_, rest)| rest)
+        .trim_end_matches('/');
+    if host.is_empty() || !authority.eq_ignore_ascii_case(host.trim()) {
+        return Some(format!(
+            "This form was posted from {origin:?}, not from this collector; refused."
+        ));
+    }
+    None
+}
+
+/// `POST /logout`: closes the session and clears the cookie. Refused from
+/// another site (see [`cross_site_refusal`]).
 pub async fn logout(State(state): State<SharedState>, headers: HeaderMap) -> Response {
+    if let Some(refusal) = cross_site_refusal(&headers) {
+        return super::PageError::Forbidden(refusal).into_response();
+    }
     if let Some(id) = cookie(&headers) {
         state.sessions.close(id);
     }
@@ -330,6 +359,45 @@ mod tests {
             HeaderValue::from_static("faultline_session="),
         );
         assert_eq!(cookie(&headers), None);
+    }
+
+    #[test]
+    fn posts_from_other_sites_are_refused() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                map.insert(*name, HeaderValue::from_static(value));
+            }
+            map
+        };
+        let host = ("host", "127.0.0.1:7070");
+        assert_eq!(cross_site_refusal(&headers(&[host])), None);
+        for own in ["http://127.0.0.1:7070", "https://127.0.0.1:7070"] {
+            assert_eq!(
+                cross_site_refusal(&headers(&[host, ("origin", own)])),
+                None,
+                "{own}"
+            );
+        }
+        let same = ("sec-fetch-site", "same-origin");
+        assert_eq!(cross_site_refusal(&headers(&[host, same])), None);
+        for other in [
+            "http://evil.example",
+            "http://127.0.0.1:7071",
+            "null",
+            "http://127.0.0.1:7070.evil.example",
+        ] {
+            assert!(
+                cross_site_refusal(&headers(&[host, ("origin", other)])).is_some(),
+                "{other}"
+            );
+        }
+        let cross = ("sec-fetch-site", "cross-site");
+        assert!(cross_site_refusal(&headers(&[host, cross])).is_some());
+        assert!(
+            cross_site_refusal(&headers(&[("origin", "http://127.0.0.1:7070")])).is_some(),
+            "no Host to compare"
+        );
     }
 
     #[test]

@@ -199,6 +199,196 @@ fn repeated_failed_sign_ins_are_throttled_and_cookies_behind_tls_are_secure() {
     assert!(cookie.contains("; Secure"), "{cookie}");
 }
 
+/// POSTs the group page's status form as a browser does; `headers` are
+/// added (`Origin`, `Sec-Fetch-Site`, `Cookie`).
+fn post_status(
+    server: &Server,
+    fingerprint: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String, String) {
+    let mut request = server::no_redirects()
+        .post(server.url(&format!("/groups/{fingerprint}/status")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_string());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().expect("status form");
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (status, location, response.text().expect("body"))
+}
+
+/// A group's status as the API tells it.
+fn api_status(server: &Server, fingerprint: &str, token: Option<&str>) -> String {
+    let mut request = client().get(server.url(&format!("/api/v1/groups/{fingerprint}")));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().expect("group");
+    assert_eq!(response.status(), 200);
+    let group: Value = response.json().expect("JSON");
+    group["status"].as_str().expect("status").to_string()
+}
+
+#[test]
+fn the_group_page_form_sets_the_status_and_refuses_other_sites() {
+    let server = Server::start(None);
+    server.ingest(&[hostile_event(0)], None);
+    let group = server.wait_for_group(|g| {
+        g["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("PaymentException"))
+    });
+    let fingerprint = group["fingerprint"].as_str().expect("fingerprint");
+    let page_path = format!("/groups/{fingerprint}");
+    let (_, page) = server.get_html(&page_path, None);
+    assert!(
+        page.contains(&format!("action=\"/groups/{fingerprint}/status\""))
+            && page.contains("value=\"resolved\"")
+            && page.contains("value=\"ignored\"")
+            && !page.contains("value=\"unresolved\""),
+        "Resolve and Ignore, no Reopen: {page}"
+    );
+    let own = server.url("");
+    let own = own.trim_end_matches('/');
+
+    let cross_site: [&[(&str, &str)]; 4] = [
+        &[
+            ("origin", "http://evil.example"),
+            ("sec-fetch-site", "cross-site"),
+        ],
+        &[("origin", "http://evil.example")],
+        &[("sec-fetch-site", "cross-site")],
+        &[("origin", "null")],
+    ];
+    for headers in cross_site {
+        let (status, _, body) = post_status(&server, fingerprint, "status=resolved", headers);
+        assert_eq!(status, 403, "{headers:?}: {body}");
+        assert!(body.contains("<html"), "the UI's error page");
+    }
+    assert_eq!(
+        api_status(&server, fingerprint, None),
+        "unresolved",
+        "a refused post changes nothing"
+    );
+    let logout = server::no_redirects()
+        .post(server.url("/logout"))
+        .header("origin", "http://evil.example")
+        .send()
+        .expect("logout");
+    assert_eq!(
+        logout.status(),
+        403,
+        "/logout is refused from another site too"
+    );
+
+    let (status, _, body) = post_status(&server, fingerprint, "status=fixed", &[("origin", own)]);
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("expected unresolved, resolved or ignored"),
+        "{body}"
+    );
+    let (status, _, body) = post_status(&server, fingerprint, "", &[]);
+    assert_eq!(status, 400, "no status: {body}");
+    let (status, _, body) = post_status(&server, "0123456789abcdef", "status=resolved", &[]);
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("There is no error group"), "{body}");
+    assert_eq!(api_status(&server, fingerprint, None), "unresolved");
+
+    let same_site = [("origin", own), ("sec-fetch-site", "same-origin")];
+    let (status, location, body) = post_status(&server, fingerprint, "status=resolved", &same_site);
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(location, page_path);
+    assert_eq!(api_status(&server, fingerprint, None), "resolved");
+    let (_, page) = server.get_html(&page_path, None);
+    assert!(
+        page.contains("status-resolved"),
+        "the page shows it: {page}"
+    );
+    assert!(
+        page.contains("value=\"unresolved\"") && !page.contains("value=\"resolved\""),
+        "Reopen offered, Resolve not: {page}"
+    );
+    let (status, _, _) = post_status(&server, fingerprint, "status=ignored", &[]);
+    assert_eq!(status, 303, "a client without Origin (curl) may post");
+    assert_eq!(api_status(&server, fingerprint, None), "ignored");
+    let (status, _, _) = post_status(&server, fingerprint, "status=unresolved", &[]);
+    assert_eq!(status, 303);
+    assert_eq!(api_status(&server, fingerprint, None), "unresolved");
+}
+
+#[test]
+fn with_tokens_the_status_form_needs_a_session() {
+    let server = Server::start(Some(TOKEN));
+    server.ingest(&[hostile_event(0)], Some(TOKEN));
+    let mut fingerprint = None;
+    for _ in 0..200 {
+        let groups: Value = client()
+            .get(server.url("/api/v1/groups"))
+            .bearer_auth(TOKEN)
+            .send()
+            .expect("groups")
+            .json()
+            .expect("JSON");
+        if let Some(fp) = groups[0]["fingerprint"].as_str() {
+            fingerprint = Some(fp.to_string());
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let fingerprint = fingerprint.expect("a group within 20 s");
+    let (status, location, _) = post_status(&server, &fingerprint, "status=resolved", &[]);
+    assert_eq!(status, 303, "sent to sign in, as other pages are");
+    assert!(location.starts_with("/login"), "{location}");
+    let (status, location, _) = post_status(
+        &server,
+        &fingerprint,
+        "status=resolved",
+        &[(
+            "cookie",
+            "faultline_session=0123456789abcdef0123456789abcdef",
+        )],
+    );
+    assert_eq!(status, 303);
+    assert!(
+        location.starts_with("/login"),
+        "an unknown session: {location}"
+    );
+    assert_eq!(api_status(&server, &fingerprint, Some(TOKEN)), "unresolved");
+
+    let http = server::no_redirects();
+    let right = sign_in(&http, &server, TOKEN, "/");
+    let cookie = right.headers()["set-cookie"].to_str().expect("ascii");
+    let session = cookie.split(';').next().expect("name=value").to_string();
+    let (status, _, _) = post_status(
+        &server,
+        &fingerprint,
+        "status=resolved",
+        &[("cookie", &session), ("origin", "http://evil.example")],
+    );
+    assert_eq!(
+        status, 403,
+        "a session does not make a cross-site post fine"
+    );
+    assert_eq!(api_status(&server, &fingerprint, Some(TOKEN)), "unresolved");
+    let (status, location, _) = post_status(
+        &server,
+        &fingerprint,
+        "status=resolved",
+        &[("cookie", &session)],
+    );
+    assert_eq!(status, 303);
+    assert_eq!(location, format!("/groups/{fingerprint}"));
+    assert_eq!(api_status(&server, &fingerprint, Some(TOKEN)), "resolved");
+}
+
 /// POSTs the sign-in form as a browser does.
 fn sign_in(
     http: &reqwest::blocking::Client,
@@ -302,6 +492,28 @@ fn a_person_browses_groups_searches_and_opens_a_group() {
         b.screenshot("group").await;
         b.scroll_to("section.trace").await;
         b.screenshot("group-trace").await;
+
+        assert_eq!(
+            b.text("dd.status .status").await.to_lowercase(),
+            "unresolved"
+        );
+        b.click("form.status-change button[value=resolved]").await;
+        b.wait_for("dd.status .status-resolved").await;
+        assert_eq!(b.text("dd.status .status").await.to_lowercase(), "resolved");
+        assert_eq!(
+            b.path().await,
+            format!("/groups/{fingerprint}"),
+            "back on the group page"
+        );
+        assert_eq!(
+            b.text("form.status-change button[value=unresolved]").await,
+            "Reopen"
+        );
+        assert_eq!(
+            b.count("form.status-change button[value=resolved]").await,
+            0
+        );
+        b.screenshot("group-resolved").await;
 
         b.click("header nav a[href='/report']").await;
         b.wait_for("iframe.report").await;
