@@ -1,7 +1,7 @@
 //! `/groups/{fingerprint}`: one error group — what it is, its status,
 //! where it breaks (the trace with the application's own frames marked),
 //! when and where it happens, why its events were grouped, and its latest
-//! events; and `POST /groups/{fingerprint}/status`, the form that resolves,
+//! events; and `POST /groups/{fingerprint}`, the form that resolves,
 //! ignores or reopens it.
 
 use super::layout::{self, Nav};
@@ -64,7 +64,8 @@ pub struct StatusForm {
     status: Option<String>,
 }
 
-/// `POST /groups/{fingerprint}/status`: sets the group's status and goes back
+/// `POST /groups/{fingerprint}` (the page posting to itself, so a sign-in
+/// that interrupts it comes back to the page): sets the group's status and goes back
 /// to its page (303). Refused from another site (403), as `/logout` is.
 pub async fn set_status(
     State(state): State<SharedState>,
@@ -101,7 +102,7 @@ fn status_form(group: &GroupRecord) -> Markup {
         (GroupStatus::Unresolved, "Reopen"),
     ];
     html! {
-        form.status-change method="post" action={ "/groups/" (group.fingerprint) "/status" } {
+        form.status-change method="post" action={ "/groups/" (group.fingerprint) } {
             @for (status, label) in choices {
                 @if status != group.status {
                     button type="submit" name="status" value=(status.as_str()) { (label) }

@@ -4,7 +4,7 @@
 //! - [`list`] — `/`: the group list (sort, filters, sparklines);
 //! - [`search`] — `/search`: tantivy query syntax, highlighted results;
 //! - [`group`] — `/groups/{fingerprint}`: trace, daily chart, recent events,
-//!   and the form that posts its status to `/groups/{fingerprint}/status`;
+//!   and the form that posts its status to the same path;
 //! - [`report`] — `/report`: the weekly report;
 //! - [`session`] — `/login`, `/logout` and the cookie that stands in for a
 //!   bearer token in a browser;
@@ -43,8 +43,10 @@ pub fn routes(state: SharedState) -> Router<SharedState> {
     let pages = Router::new()
         .route("/", get(list::page))
         .route("/search", get(search::page))
-        .route("/groups/{fingerprint}", get(group::page))
-        .route("/groups/{fingerprint}/status", post(group::set_status))
+        .route(
+            "/groups/{fingerprint}",
+            get(group::page).post(group::set_status),
+        )
         .route("/report", get(report::page))
         .layer(middleware::from_fn_with_state(state, session::require));
     Router::new()

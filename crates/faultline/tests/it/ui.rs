@@ -208,7 +208,7 @@ fn post_status(
     headers: &[(&str, &str)],
 ) -> (u16, String, String) {
     let mut request = server::no_redirects()
-        .post(server.url(&format!("/groups/{fingerprint}/status")))
+        .post(server.url(&format!("/groups/{fingerprint}")))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(body.to_string());
     for (name, value) in headers {
@@ -250,7 +250,7 @@ fn the_group_page_form_sets_the_status_and_refuses_other_sites() {
     let page_path = format!("/groups/{fingerprint}");
     let (_, page) = server.get_html(&page_path, None);
     assert!(
-        page.contains(&format!("action=\"/groups/{fingerprint}/status\""))
+        page.contains(&format!("action=\"/groups/{fingerprint}\""))
             && page.contains("value=\"resolved\"")
             && page.contains("value=\"ignored\"")
             && !page.contains("value=\"unresolved\""),
@@ -346,7 +346,11 @@ fn with_tokens_the_status_form_needs_a_session() {
     let fingerprint = fingerprint.expect("a group within 20 s");
     let (status, location, _) = post_status(&server, &fingerprint, "status=resolved", &[]);
     assert_eq!(status, 303, "sent to sign in, as other pages are");
-    assert!(location.starts_with("/login"), "{location}");
+    assert_eq!(
+        location,
+        format!("/login?next=/groups/{fingerprint}"),
+        "and back to the group page after"
+    );
     let (status, location, _) = post_status(
         &server,
         &fingerprint,
