@@ -206,9 +206,20 @@ pub struct GroupRecord {
     /// Events per UTC day.
     pub daily: BTreeMap<NaiveDate, u64>,
     pub sample: Event,
+    /// `status`, `status_changed_at` and `regressed_at`, at the top level
+    /// of the JSON.
+    #[serde(flatten)]
+    pub state: GroupState,
+}
+
+/// Where a group stands: what a user last decided, and whether an event
+/// reopened it since. Absent parts read as a group nobody has triaged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupState {
     #[serde(default)]
     pub status: GroupStatus,
-    /// When a user last set `status`; absent if never.
+    /// When a user last set `status` (for `resolved`, the moment after
+    /// which an event is a regression); absent if never.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_changed_at: Option<DateTime<Utc>>,
     /// The time of the event that last made a resolved group unresolved;

@@ -15,11 +15,11 @@
 
 use crate::dedup::Dedup;
 use crate::entry::Entry;
-use crate::groups::{GroupStore, StatusState};
+use crate::groups::GroupStore;
 use crate::index::EventIndex;
 use crate::seen::SeenLog;
 use crate::wal::Wal;
-use crate::{GroupRecord, GroupStatus, StoreConfig, StoreError};
+use crate::{GroupRecord, GroupState, GroupStatus, StoreConfig, StoreError};
 use chrono::{DateTime, Days, Utc};
 use faultline_event::Event;
 use std::path::PathBuf;
@@ -177,7 +177,7 @@ impl Committer {
     /// groups' snapshot, then answers. A snapshot that cannot be saved puts
     /// the statuses back and answers the error.
     fn set_statuses(&mut self, shared: &Shared, changes: Vec<StatusChange>) {
-        let mut undo: Vec<(String, StatusState)> = Vec::new();
+        let mut undo: Vec<(String, GroupState)> = Vec::new();
         {
             let mut groups = write(&shared.groups);
             for (fingerprint, status, at, _) in &changes {

@@ -17,7 +17,8 @@
 
 use crate::fsutil::{read_if_exists, write_atomic};
 use crate::{
-    GroupActivity, GroupMeta, GroupQuery, GroupRecord, GroupSort, GroupStatus, StoreError,
+    GroupActivity, GroupMeta, GroupQuery, GroupRecord, GroupSort, GroupState, GroupStatus,
+    StoreError,
 };
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use faultline_event::{Event, Level};
@@ -50,25 +51,10 @@ pub(crate) struct Group {
     pub hosts: BTreeSet<String>,
     /// The group's first stored event.
     pub sample: Event,
-    /// Snapshots written before statuses existed read as unresolved.
-    #[serde(default)]
-    pub status: GroupStatus,
-    /// When a user last set `status` (for `resolved`, the moment after
-    /// which an event is a regression).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status_changed_at: Option<DateTime<Utc>>,
-    /// The time of the event that last reopened the group after it was
-    /// resolved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub regressed_at: Option<DateTime<Utc>>,
-}
-
-/// A group's status as a user or a regression left it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct StatusState {
-    pub status: GroupStatus,
-    pub changed_at: Option<DateTime<Utc>>,
-    pub regressed_at: Option<DateTime<Utc>>,
+    /// At the top level of the snapshot's group, as in the API's JSON;
+    /// snapshots written before statuses existed read as unresolved.
+    #[serde(flatten)]
+    pub state: GroupState,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -145,9 +131,10 @@ impl GroupStore {
         group.first_seen = group.first_seen.min(ts);
         group.last_seen = group.last_seen.max(ts);
         group.level = group.level.max(event.level);
-        if group.status == GroupStatus::Resolved && group.status_changed_at.is_none_or(|r| ts > r) {
-            group.status = GroupStatus::Unresolved;
-            group.regressed_at = Some(ts);
+        let state = &mut group.state;
+        if state.status == GroupStatus::Resolved && state.status_changed_at.is_none_or(|r| ts > r) {
+            state.status = GroupStatus::Unresolved;
+            state.regressed_at = Some(ts);
         }
         *group.daily.entry(day).or_default() += 1;
         let service = event.service.clone().unwrap_or_default();
@@ -172,24 +159,18 @@ impl GroupStore {
         fingerprint: &str,
         status: GroupStatus,
         at: DateTime<Utc>,
-    ) -> Option<StatusState> {
+    ) -> Option<GroupState> {
         let group = self.groups.get_mut(fingerprint)?;
-        let before = StatusState {
-            status: group.status,
-            changed_at: group.status_changed_at,
-            regressed_at: group.regressed_at,
-        };
-        group.status = status;
-        group.status_changed_at = Some(at);
+        let before = group.state;
+        group.state.status = status;
+        group.state.status_changed_at = Some(at);
         Some(before)
     }
 
     /// Puts back a group's status state (a change that could not be saved).
-    pub(crate) fn restore_status(&mut self, fingerprint: &str, state: StatusState) {
+    pub(crate) fn restore_status(&mut self, fingerprint: &str, state: GroupState) {
         if let Some(group) = self.groups.get_mut(fingerprint) {
-            group.status = state.status;
-            group.status_changed_at = state.changed_at;
-            group.regressed_at = state.regressed_at;
+            group.state = state;
         }
     }
 
@@ -218,7 +199,7 @@ impl GroupStore {
             .groups
             .values()
             .filter(|g| query.level.is_none_or(|l| g.level >= Some(l)))
-            .filter(|g| query.status.is_none_or(|s| g.status == s))
+            .filter(|g| query.status.is_none_or(|s| g.state.status == s))
             .filter_map(|g| {
                 let days = match &query.service {
                     Some(s) => g.services.get(s)?,
@@ -340,9 +321,7 @@ fn new_group(fp: &str, event: &Event, ts: DateTime<Utc>, meta: Option<&GroupMeta
         services: BTreeMap::new(),
         hosts: BTreeSet::new(),
         sample: event.clone(),
-        status: GroupStatus::Unresolved,
-        status_changed_at: None,
-        regressed_at: None,
+        state: GroupState::default(),
     }
 }
 
@@ -380,9 +359,7 @@ fn record(g: &Group, count: u64) -> GroupRecord {
         hosts: g.hosts.iter().cloned().collect(),
         daily: g.daily.clone(),
         sample: g.sample.clone(),
-        status: g.status,
-        status_changed_at: g.status_changed_at,
-        regressed_at: g.regressed_at,
+        state: g.state,
     }
 }
 

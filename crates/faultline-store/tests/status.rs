@@ -61,7 +61,7 @@ fn crash_copy(from: &Path) -> tempfile::TempDir {
 
 fn status(store: &Store, fp: &str) -> (GroupStatus, Option<DateTime<Utc>>) {
     let g = store.group(fp).unwrap().unwrap();
-    (g.status, g.regressed_at)
+    (g.state.status, g.state.regressed_at)
 }
 
 /// Groups `a` and `b`, one event each an hour ago.
@@ -84,8 +84,8 @@ fn a_status_change_survives_a_crash_right_after_it_returns() {
         .set_status("a", GroupStatus::Resolved)
         .unwrap()
         .unwrap();
-    assert_eq!(changed.status, GroupStatus::Resolved);
-    let resolved_at = changed.status_changed_at.expect("a change time");
+    assert_eq!(changed.state.status, GroupStatus::Resolved);
+    let resolved_at = changed.state.status_changed_at.expect("a change time");
     store
         .set_status("b", GroupStatus::Ignored)
         .unwrap()
@@ -95,7 +95,7 @@ fn a_status_change_survives_a_crash_right_after_it_returns() {
     let reopened = Store::open(crashed.path(), quiet()).unwrap();
     let a = reopened.group("a").unwrap().unwrap();
     assert_eq!(
-        (a.status, a.status_changed_at),
+        (a.state.status, a.state.status_changed_at),
         (GroupStatus::Resolved, Some(resolved_at))
     );
     assert_eq!(status(&reopened, "b"), (GroupStatus::Ignored, None));

@@ -104,7 +104,7 @@ fn status_form(group: &GroupRecord) -> Markup {
     html! {
         form.status-change method="post" action={ "/groups/" (group.fingerprint) } {
             @for (status, label) in choices {
-                @if status != group.status {
+                @if status != group.state.status {
                     button type="submit" name="status" value=(status.as_str()) { (label) }
                 }
             }
@@ -131,7 +131,7 @@ fn facts(group: &GroupRecord, now: DateTime<Utc>) -> Markup {
         dl.facts {
             div { dt { "Status" } dd.status {
                 (super::list::status_badge(group, now))
-                @if let Some(changed) = group.status_changed_at { " · last set by a user " (layout::time(changed, now)) }
+                @if let Some(changed) = group.state.status_changed_at { " · last set by a user " (layout::time(changed, now)) }
                 (status_form(group))
             } }
             div { dt { "Events" } dd.count { (layout::count(group.count)) } }

@@ -171,14 +171,14 @@ fn activity_counts_a_window_per_service_and_keeps_the_history() {
 
 fn status_of(s: &GroupStore, fp: &str) -> (GroupStatus, Option<DateTime<Utc>>) {
     let g = s.get(fp).unwrap();
-    (g.status, g.regressed_at)
+    (g.state.status, g.state.regressed_at)
 }
 
 #[test]
 fn groups_start_unresolved_and_unknown_groups_have_no_status() {
     let mut s = store();
     assert_eq!(status_of(&s, "a"), (GroupStatus::Unresolved, None));
-    assert_eq!(s.get("a").unwrap().status_changed_at, None);
+    assert_eq!(s.get("a").unwrap().state.status_changed_at, None);
     assert!(
         s.set_status("nope", GroupStatus::Resolved, at(28, 9))
             .is_none()
@@ -192,14 +192,14 @@ fn an_event_after_the_resolve_time_regresses_the_group() {
     let before = s.set_status("b", GroupStatus::Resolved, at(28, 9)).unwrap();
     assert_eq!(before.status, GroupStatus::Unresolved);
     assert_eq!(status_of(&s, "b"), (GroupStatus::Resolved, None));
-    assert_eq!(s.get("b").unwrap().status_changed_at, Some(at(28, 9)));
+    assert_eq!(s.get("b").unwrap().state.status_changed_at, Some(at(28, 9)));
     s.apply(&event("b", at(28, 10), "cart", Level::Error), None);
     assert_eq!(
         status_of(&s, "b"),
         (GroupStatus::Unresolved, Some(at(28, 10)))
     );
     assert_eq!(
-        s.get("b").unwrap().status_changed_at,
+        s.get("b").unwrap().state.status_changed_at,
         Some(at(28, 9)),
         "a regression is not a user's change"
     );
@@ -235,7 +235,7 @@ fn queries_filter_by_status_and_list_every_status_by_default() {
     assert_eq!(fps(&s.query(&with(None), today())), ["a", "b", "c"]);
     let resolved = s.query(&with(Some(GroupStatus::Resolved)), today());
     assert_eq!(fps(&resolved), ["a"]);
-    assert_eq!(resolved[0].status, GroupStatus::Resolved);
+    assert_eq!(resolved[0].state.status, GroupStatus::Resolved);
     let unresolved = with(Some(GroupStatus::Unresolved));
     assert_eq!(fps(&s.query(&unresolved, today())), ["b"]);
     let ignored = with(Some(GroupStatus::Ignored));
@@ -270,8 +270,16 @@ fn replaying_events_over_a_snapshot_gives_the_same_statuses() {
     for fp in ["a", "b", "c"] {
         let (l, r) = (live.get(fp).unwrap(), replayed.get(fp).unwrap());
         assert_eq!(
-            (l.status, l.status_changed_at, l.regressed_at),
-            (r.status, r.status_changed_at, r.regressed_at),
+            (
+                l.state.status,
+                l.state.status_changed_at,
+                l.state.regressed_at
+            ),
+            (
+                r.state.status,
+                r.state.status_changed_at,
+                r.state.regressed_at
+            ),
             "{fp}"
         );
     }
@@ -302,7 +310,7 @@ fn a_snapshot_without_statuses_loads_as_unresolved() {
     let (back, position) = GroupStore::load(&path).unwrap();
     assert_eq!(position, 3);
     assert_eq!(status_of(&back, "a"), (GroupStatus::Unresolved, None));
-    assert_eq!(back.get("a").unwrap().status_changed_at, None);
+    assert_eq!(back.get("a").unwrap().state.status_changed_at, None);
     let json = serde_json::to_value(back.get("a").unwrap()).unwrap();
     assert_eq!(json["status"], "unresolved");
     assert!(json.get("regressed_at").is_none() && json.get("status_changed_at").is_none());

@@ -292,7 +292,7 @@ fn groups_table(groups: &[GroupRecord]) -> String {
             out,
             "{:>8}  {:<10}  {:<20}  {:<16}  {:<16}  {}",
             g.count,
-            g.status.as_str(),
+            g.state.status.as_str(),
             time(Some(g.last_seen)),
             line(&g.services.join(","), 16),
             line(&g.fingerprint, 16),
@@ -336,11 +336,11 @@ fn group_page(g: &GroupRecord) -> String {
 
 /// `resolved (set 2026-11-26T07:00:00Z)`, with when it last regressed.
 fn status_line(g: &GroupRecord) -> String {
-    let mut line = g.status.to_string();
-    if let Some(changed) = g.status_changed_at {
+    let mut line = g.state.status.to_string();
+    if let Some(changed) = g.state.status_changed_at {
         let _ = write!(line, " (set {})", time(Some(changed)));
     }
-    if let Some(regressed) = g.regressed_at {
+    if let Some(regressed) = g.state.regressed_at {
         let _ = write!(line, ", regressed {}", time(Some(regressed)));
     }
     line
