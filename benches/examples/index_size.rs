@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run -q --release -p faultline-benches --example demo -- target/bench-corpus --mib 64
-//! cargo run -q --release -p faultline-benches --example index_size -- target/bench-corpus [--out DIR] [--one-day] [--commit-ms 1000]
+//! cargo run -q --release -p faultline-benches --example index_size -- target/bench-corpus [--out DIR] [--one-day] [--commit-ms 1000] [--legacy]
 //! ```
 //!
 //! Every file under the corpus folder is parsed and fingerprinted up front
@@ -11,7 +11,9 @@
 //! every second (`--commit-ms`), as the store does, and a last commit; then
 //! 30 commits without events, after which the day merges into one segment.
 //! Throughput is raw log bytes per second of wall time and per CPU second of
-//! the process while indexing (Linux: `/proc/self/stat`).
+//! the process while indexing (Linux: `/proc/self/stat`). `--legacy` writes
+//! the legacy schema (3: every value of `fields` also indexed as terms), for
+//! comparison.
 
 use faultline_event::Event;
 use faultline_fingerprint::{Config, Fingerprinter};
@@ -33,6 +35,7 @@ fn main() {
     let mut corpus = PathBuf::from("target/bench-corpus");
     let mut out = PathBuf::from("target/bench-index");
     let mut one_day = false;
+    let mut legacy = false;
     let mut commit_every = Duration::from_secs(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -42,6 +45,7 @@ fn main() {
                 commit_every = Duration::from_millis(ms.expect("--commit-ms MS"));
             }
             "--one-day" => one_day = true,
+            "--legacy" => legacy = true,
             _ => corpus = PathBuf::from(arg),
         }
     }
@@ -50,7 +54,12 @@ fn main() {
         restamp_into_one_day(&mut events);
     }
     let _ = std::fs::remove_dir_all(&out);
-    let index = EventIndex::open(&out, &StoreConfig::default()).expect("open the index");
+    let open = if legacy {
+        EventIndex::open_legacy
+    } else {
+        EventIndex::open
+    };
+    let index = open(&out, &StoreConfig::default()).expect("open the index");
 
     let (cpu0, started) = (cpu_seconds(), Instant::now());
     let mut last_commit = Instant::now();
@@ -155,6 +164,13 @@ fn latencies(index: &EventIndex) {
         ("search a word", "timeout"),
         ("search a class part", "PaymentService"),
         ("search all, newest 50", ""),
+        ("search a field: status:304", "status:304"),
+        ("search a field: path:/cart", "path:/cart"),
+        (
+            "search a field's word: user_agent:iphone",
+            "user_agent:iphone",
+        ),
+        ("search a field range: request_time:>1", "request_time:>1"),
     ];
     for (name, q) in searches {
         let query = SearchQuery {

@@ -4,6 +4,7 @@
 //! - `tokenizer` — the code-aware, message, field and id tokenizers;
 //! - `day` — one day's index, its reader and its on-demand writer;
 //! - `search` — queries, filters, newest-first hits and highlights;
+//! - `field_query` — query terms on `fields`, answered from the columns;
 //! - `stats` — counts over time, by a field, and percentiles;
 //! - `endpoints` — access-log requests, 5xx and latency per method and route;
 //! - `stored` — the stored event, without what the fast fields hold.
@@ -18,6 +19,7 @@
 
 mod day;
 mod endpoints;
+mod field_query;
 mod field_value;
 mod schema;
 mod search;
@@ -32,6 +34,7 @@ use day::Day;
 pub use endpoints::RouteFn;
 use faultline_event::Event;
 use schema::Fields;
+use schema::LEGACY_SCHEMA_VERSION;
 pub use schema::SCHEMA_VERSION;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -41,7 +44,11 @@ use std::time::Instant;
 /// The tantivy indexes of a store, one per UTC day. Thread-safe.
 pub struct EventIndex {
     dir: PathBuf,
+    /// The current schema's fields (their ids are the same in a legacy day),
+    /// which queries are parsed with.
     fields: Fields,
+    /// The current schema, and the legacy one older days may have.
+    schemas: [Fields; 2],
     memory_bytes: usize,
     days: RwLock<BTreeMap<NaiveDate, Arc<Day>>>,
     /// Serialises commits and retention.
@@ -72,9 +79,26 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
 impl EventIndex {
     /// Opens (or creates) the index folder `dir` and every day in it.
     pub fn open(dir: &Path, config: &StoreConfig) -> Result<EventIndex, StoreError> {
+        EventIndex::open_with(dir, config, [Fields::new(), Fields::legacy()])
+    }
+
+    /// Opens `dir` as [`EventIndex::open`] does, but writes new days with
+    /// the legacy schema (3), in which every value of `fields` is also
+    /// indexed as terms: for comparing the two (the equivalence tests, and
+    /// `index_size --legacy`), not for use.
+    #[doc(hidden)]
+    pub fn open_legacy(dir: &Path, config: &StoreConfig) -> Result<EventIndex, StoreError> {
+        EventIndex::open_with(dir, config, [Fields::legacy(), Fields::new()])
+    }
+
+    /// `schemas[0]` is the one new days are written with.
+    fn open_with(
+        dir: &Path,
+        config: &StoreConfig,
+        schemas: [Fields; 2],
+    ) -> Result<EventIndex, StoreError> {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
         check_version(dir)?;
-        let fields = Fields::new();
         let mut days = BTreeMap::new();
         for entry in std::fs::read_dir(dir).map_err(io_err(dir))? {
             let entry = entry.map_err(io_err(dir))?;
@@ -82,14 +106,15 @@ impl EventIndex {
             let Some(date) = name.to_str().and_then(|n| n.parse::<NaiveDate>().ok()) else {
                 continue;
             };
-            let day = Day::open(&entry.path(), &fields, config.index_memory_bytes)?;
+            let day = Day::open(&entry.path(), &schemas, config.index_memory_bytes)?;
             days.insert(date, Arc::new(day));
         }
         let committed =
             read_position(dir)?.or_else(|| days.values().filter_map(|d| d.committed()).min());
         Ok(EventIndex {
             dir: dir.to_path_buf(),
-            fields,
+            fields: Fields::new(),
+            schemas,
             memory_bytes: config.index_memory_bytes,
             days: RwLock::new(days),
             state: Mutex::new(State {
@@ -125,11 +150,7 @@ impl EventIndex {
         for (date, events) in by_day {
             let day = self.day(date)?;
             if keep(&day) {
-                day.add(
-                    events
-                        .into_iter()
-                        .map(|(e, ts)| self.fields.document(e, ts)),
-                )?;
+                day.add(events.into_iter().map(|(e, ts)| day.fields.document(e, ts)))?;
             }
         }
         Ok(())
@@ -244,7 +265,7 @@ impl EventIndex {
             return Ok(day.clone());
         }
         let path = self.dir.join(date.to_string());
-        let day = Arc::new(Day::open(&path, &self.fields, self.memory_bytes)?);
+        let day = Arc::new(Day::open(&path, &self.schemas, self.memory_bytes)?);
         days.insert(date, day.clone());
         Ok(day)
     }
@@ -277,11 +298,17 @@ impl EventIndex {
 }
 
 /// `DIR/version` holds the schema version; an index of another version is
-/// refused rather than misread.
+/// refused rather than misread, except the legacy version, whose days are
+/// read (and written) with their own schema while new days take the
+/// current one.
 fn check_version(dir: &Path) -> Result<(), StoreError> {
     let path = dir.join("version");
     match std::fs::read_to_string(&path) {
         Ok(text) if text.trim() == SCHEMA_VERSION.to_string() => Ok(()),
+        // Its days keep their schema; new days take the current one.
+        Ok(text) if text.trim() == LEGACY_SCHEMA_VERSION.to_string() => {
+            write_atomic(&path, SCHEMA_VERSION.to_string().as_bytes())
+        }
         Ok(text) => Err(StoreError::Index(format!(
             "{}: index schema version {} is not the supported {SCHEMA_VERSION} \
              (written by another faultline version); move the folder aside to start a new \

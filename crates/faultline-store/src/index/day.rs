@@ -29,6 +29,9 @@ const IDLE_COMMITS_BEFORE_CLOSE: u32 = 30;
 
 pub struct Day {
     pub path: PathBuf,
+    /// The schema the day was written with: the current one, or the legacy
+    /// one for a day written before it.
+    pub fields: Fields,
     pub index: Index,
     pub reader: IndexReader,
     writer: Mutex<WriterSlot>,
@@ -53,8 +56,14 @@ pub fn index_err(context: &Path) -> impl Fn(tantivy::TantivyError) -> StoreError
 }
 
 impl Day {
-    /// Opens the day's index at `path`, creating it if it does not exist.
-    pub fn open(path: &Path, fields: &Fields, memory_bytes: usize) -> Result<Day, StoreError> {
+    /// Opens the day's index at `path`, creating it with the current schema
+    /// if it does not exist; a day of the legacy schema keeps it.
+    pub fn open(
+        path: &Path,
+        schemas: &[Fields; 2],
+        memory_bytes: usize,
+    ) -> Result<Day, StoreError> {
+        let fields = &schemas[0];
         let err = index_err(path);
         let index = if path.join("meta.json").exists() {
             Index::open_in_dir(path).map_err(&err)?
@@ -70,12 +79,12 @@ impl Day {
                 .open_or_create(dir)
                 .map_err(&err)?
         };
-        if index.schema() != fields.schema {
+        let Some(fields) = schemas.iter().find(|f| f.schema == index.schema()) else {
             return Err(StoreError::Index(format!(
                 "{}: the index was written with another schema",
                 path.display()
             )));
-        }
+        };
         tokenizer::register(index.tokenizers());
         let committed = index
             .load_metas()
@@ -89,6 +98,7 @@ impl Day {
             .map_err(&err)?;
         Ok(Day {
             path: path.to_path_buf(),
+            fields: fields.clone(),
             index,
             reader,
             writer: Mutex::new(WriterSlot {

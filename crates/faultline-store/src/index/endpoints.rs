@@ -69,7 +69,7 @@ impl EventIndex {
             let err = index_err(&day.path);
             let searcher = day.reader.searcher();
             let weight = parsed
-                .all
+                .all(&day.fields)
                 .weight(EnableScoring::disabled_from_searcher(&searcher))
                 .map_err(&err)?;
             for segment in searcher.segment_readers() {

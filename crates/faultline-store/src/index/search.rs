@@ -4,6 +4,7 @@
 
 use super::EventIndex;
 use super::day::index_err;
+use super::field_query;
 use super::schema::Fields;
 use super::stored;
 use super::tokenizer;
@@ -26,10 +27,23 @@ pub const MAX_LIMIT: usize = 1000;
 /// Characters of message around the matches in a highlight.
 const HIGHLIGHT_CHARS: usize = 240;
 
-/// A parsed query: the user's text part (for highlights) and the whole.
+/// A parsed query: the user's text part (for highlights) and the whole, for
+/// days of the current schema and for legacy days.
 pub struct Parsed {
     pub text: Option<Box<dyn Query>>,
-    pub all: Box<dyn Query>,
+    all: Box<dyn Query>,
+    legacy: Box<dyn Query>,
+}
+
+impl Parsed {
+    /// The whole query, for a day written with `fields`.
+    pub fn all(&self, fields: &Fields) -> &dyn Query {
+        if fields.words.is_some() {
+            &*self.all
+        } else {
+            &*self.legacy
+        }
+    }
 }
 
 impl EventIndex {
@@ -54,13 +68,14 @@ impl EventIndex {
             let searcher = day.reader.searcher();
             // Days come newest first: once `limit` hits are in, older days
             // only add to the count.
+            let all = parsed.all(&day.fields);
             if hits.len() >= limit {
-                results.total += searcher.search(&*parsed.all, &Count).map_err(&err)? as u64;
+                results.total += searcher.search(all, &Count).map_err(&err)? as u64;
                 continue;
             }
             let top = TopDocs::with_limit(limit)
                 .order_by_fast_field::<tantivy::DateTime>("ts", Order::Desc);
-            let (count, top) = searcher.search(&*parsed.all, &(Count, top)).map_err(&err)?;
+            let (count, top) = searcher.search(all, &(Count, top)).map_err(&err)?;
             results.total += count as u64;
             let highlighter = match &parsed.text {
                 Some(text) => {
@@ -136,27 +151,36 @@ pub fn parse(
     if since.is_some() || until.is_some() {
         filters.push(time_range(fields.ts, since, until));
     }
+    let rewritten = match &text_query {
+        Some(text) => Some(field_query::rewrite(fields, text.box_clone())?),
+        None => None,
+    };
+    Ok(Parsed {
+        all: conjunction(rewritten, &filters),
+        legacy: conjunction(text_query.as_ref().map(|t| t.box_clone()), &filters),
+        text: text_query,
+    })
+}
+
+/// `text` and every filter.
+fn conjunction(text: Option<Box<dyn Query>>, filters: &[Box<dyn Query>]) -> Box<dyn Query> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    if let Some(text) = &text_query {
-        clauses.push((Occur::Must, text.box_clone()));
+    if let Some(text) = text {
+        clauses.push((Occur::Must, text));
     }
-    clauses.extend(filters.into_iter().map(|f| (Occur::Must, f)));
-    let all: Box<dyn Query> = match clauses.len() {
+    clauses.extend(filters.iter().map(|f| (Occur::Must, f.box_clone())));
+    match clauses.len() {
         0 => Box::new(AllQuery),
         1 => clauses.pop().expect("one clause").1,
         _ => Box::new(BooleanQuery::new(clauses)),
-    };
-    Ok(Parsed {
-        text: text_query,
-        all,
-    })
+    }
 }
 
 fn parser(fields: &Fields) -> QueryParser {
     let tokenizers = TokenizerManager::default();
     tokenizer::register(&tokenizers);
     let mut parser = QueryParser::new(
-        fields.schema.clone(),
+        fields.query_schema.clone(),
         fields.default_search_fields(),
         tokenizers,
     );

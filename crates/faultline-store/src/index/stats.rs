@@ -43,7 +43,7 @@ impl EventIndex {
             let searcher = day.reader.searcher();
             let collector = DistributedAggregationCollector::from_aggs(aggs.clone(), context());
             let (count, fruit) = searcher
-                .search(&*parsed.all, &(Count, collector))
+                .search(parsed.all(&day.fields), &(Count, collector))
                 .map_err(&err)?;
             total += count as u64;
             match &mut merged {

@@ -152,7 +152,7 @@ impl Tokenizer for FieldTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferedStream<'a> {
         self.tokens.clear();
-        if text.chars().any(char::is_whitespace) {
+        if reads_as_words(text) {
             message_tokens(text, &mut self.tokens);
         } else if !text.is_empty() {
             self.tokens.push(text, 0, 0);
@@ -162,6 +162,12 @@ impl Tokenizer for FieldTokenizer {
             next: 0,
         }
     }
+}
+
+/// Whether the `field` tokenizer reads `text` as words (it has whitespace)
+/// rather than as one token.
+pub fn reads_as_words(text: &str) -> bool {
+    text.chars().any(char::is_whitespace)
 }
 
 /// Adds `text[from..]`'s word as a token at `position`, lowercased, unless it
