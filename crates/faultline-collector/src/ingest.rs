@@ -313,12 +313,7 @@ fn decode_segments(state: &SharedState, plain: &[u8]) -> Result<Decoded, ApiErro
 
 /// The end offset of every line (the last one may have no newline).
 fn line_ends(body: &[u8]) -> Vec<usize> {
-    let mut ends: Vec<usize> = body
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .map(|(i, _)| i)
-        .collect();
+    let mut ends: Vec<usize> = memchr::memchr_iter(b'\n', body).collect();
     if ends
         .last()
         .map_or(!body.is_empty(), |&e| e + 1 < body.len())
