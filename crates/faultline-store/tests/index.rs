@@ -631,6 +631,18 @@ fn fields_queries_find_what_the_legacy_schema_found() {
         "path:/api/v1/cart AND ok:true",
         "path:/api/v1/cart OR bytes:37",
         "fields.path:*",
+        "service:billing",
+        "service:api OR level:error",
+        "host:web-1",
+        "level:warn",
+        "logger:com.acme.Pay",
+        "fingerprint:f00d",
+        "template:\"event <*> happened\"",
+        "fingerprint:IN [f00d beef]",
+        "event -fingerprint:beef",
+        "service:[a TO c]",
+        "level:*",
+        "fingerprint:f00d AND path:/api/v1/cart",
     ];
     for q in matching {
         let want = found(&legacy, q).unwrap_or_else(|e| panic!("{q}: {e}"));
@@ -651,8 +663,30 @@ fn fields_queries_find_what_the_legacy_schema_found() {
         "payload:yyy",
         "empty:x",
         "user_agent:\"mozilla firefox\"",
+        "service:Billing",
+        "logger:com",
+        "fingerprint:f00",
     ] {
         assert_eq!(found(&current, q), found(&legacy, q), "{q}");
+    }
+    let filtered = |index: &EventIndex, service: &str, level: Level, group: &str| {
+        let query = SearchQuery {
+            q: "event".into(),
+            service: Some(service.into()),
+            level: Some(level),
+            group: Some(group.into()),
+            limit: Some(1000),
+            ..SearchQuery::default()
+        };
+        index.search(&query).unwrap().total
+    };
+    for (service, level, group) in [
+        ("billing", Level::Error, "f00d"),
+        ("api", Level::Info, "beef"),
+    ] {
+        let want = filtered(&legacy, service, level, group);
+        assert!(want > 0, "{service} {level:?} {group}");
+        assert_eq!(filtered(&current, service, level, group), want);
     }
 }
 

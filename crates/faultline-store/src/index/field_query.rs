@@ -1,4 +1,6 @@
-//! Query terms on `fields`, answered from the fast columns.
+//! Query terms on `fields` and on the keyword fields (`service`, `level`,
+//! `host`, `logger`, `fingerprint`, `template`), answered from the fast
+//! columns.
 //!
 //! A value of `fields` is held once, in the fast column of its path; only the
 //! words of values with whitespace are indexed as terms (under `words`).
@@ -11,6 +13,8 @@
 //! - a word: a value of the path's string column that is that word (the
 //!   `field` tokenizer's one token: the whole value, lowercased), or the
 //!   word in `words` (a value of several words).
+//!
+//! A keyword term is the whole value, byte for byte, as before.
 //!
 //! A bare word has no path in `fields`, so it never matched a value of
 //! `fields` and still does not. Ranges and `path:*` already ran on the
@@ -36,53 +40,72 @@ const JSON_PATH_SEGMENT_SEP: char = '\u{1}';
 /// `fields` are indexed.
 pub fn rewrite(fields: &Fields, query: Box<dyn Query>) -> Result<Box<dyn Query>, StoreError> {
     match fields.words {
-        Some(words) => rewrite_with(fields.fields, words, query),
+        Some(words) => Rewriter {
+            fields,
+            words,
+            keywords: fields.keywords(),
+        }
+        .rewrite(query),
         None => Ok(query),
     }
 }
 
-fn rewrite_with(
-    fields: Field,
+struct Rewriter<'f> {
+    fields: &'f Fields,
     words: Field,
-    query: Box<dyn Query>,
-) -> Result<Box<dyn Query>, StoreError> {
-    if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
-        let clauses = boolean
-            .clauses()
-            .iter()
-            .map(|(occur, q)| Ok((*occur, rewrite_with(fields, words, q.box_clone())?)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let mut rewritten = BooleanQuery::new(clauses);
-        rewritten.set_minimum_number_should_match(boolean.get_minimum_number_should_match());
-        return Ok(Box::new(rewritten));
-    }
-    if let Some(term) = query.downcast_ref::<TermQuery>() {
-        return Ok(if term.term().field() == fields {
-            term_on_fields(words, term.term())
-        } else {
-            query
-        });
-    }
-    let mut on_fields = Vec::new();
-    query.query_terms(&mut |term, _| {
-        if term.field() == fields {
-            on_fields.push(term.clone());
+    keywords: [Field; 6],
+}
+
+impl Rewriter<'_> {
+    fn rewrite(&self, query: Box<dyn Query>) -> Result<Box<dyn Query>, StoreError> {
+        if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
+            let clauses = boolean
+                .clauses()
+                .iter()
+                .map(|(occur, q)| Ok((*occur, self.rewrite(q.box_clone())?)))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let mut rewritten = BooleanQuery::new(clauses);
+            rewritten.set_minimum_number_should_match(boolean.get_minimum_number_should_match());
+            return Ok(Box::new(rewritten));
         }
-    });
-    if on_fields.is_empty() {
-        return Ok(query);
+        if let Some(term) = query.downcast_ref::<TermQuery>() {
+            return Ok(self.term(term.term()).unwrap_or(query));
+        }
+        let mut in_columns = Vec::new();
+        query.query_terms(&mut |term, _| {
+            if let Some(q) = self.term(term) {
+                in_columns.push(q);
+            }
+        });
+        if in_columns.is_empty() {
+            return Ok(query);
+        }
+        if query.downcast_ref::<TermSetQuery>().is_some() {
+            let any = in_columns.into_iter().map(|q| (Occur::Should, q)).collect();
+            return Ok(Box::new(BooleanQuery::new(any)));
+        }
+        Err(StoreError::Query(format!(
+            "this form of query is not supported on `fields` or keyword fields ({query:?}); \
+             use terms, ranges, `IN [...]` or `key:*`"
+        )))
     }
-    if query.downcast_ref::<TermSetQuery>().is_some() {
-        let any = on_fields
-            .iter()
-            .map(|t| (Occur::Should, term_on_fields(words, t)))
-            .collect();
-        return Ok(Box::new(BooleanQuery::new(any)));
+
+    /// What `term` finds when its field is held in columns; `None` when
+    /// the field is indexed.
+    fn term(&self, term: &Term) -> Option<Box<dyn Query>> {
+        let field = term.field();
+        if field == self.fields.fields {
+            return Some(term_on_fields(self.words, term));
+        }
+        if !self.keywords.contains(&field) {
+            return None;
+        }
+        let value = term.value().as_str().unwrap_or_default().to_string();
+        Some(Box::new(ColumnQuery {
+            column: self.fields.schema.get_field_name(field).to_string(),
+            wanted: Wanted::Exact(value),
+        }))
     }
-    Err(StoreError::Query(format!(
-        "this form of query is not supported on `fields` values ({query:?}); \
-         use terms, ranges, `IN [...]` or `key:*`"
-    )))
 }
 
 /// What `term` (on `fields`) finds, in a day whose `fields` are columns.
@@ -158,6 +181,8 @@ enum Wanted {
     /// the whole value, lowercased (a value with whitespace is read as
     /// words, found in `words`).
     Word(String),
+    /// A string value, byte for byte.
+    Exact(String),
     Bool(bool),
 }
 
@@ -204,6 +229,18 @@ impl ColumnQuery {
                     return Ok(None);
                 };
                 for ordinal in ordinals_of(&column, word)? {
+                    column.ords().get_docids_for_value_range(
+                        ordinal..=ordinal,
+                        0..max_doc,
+                        &mut hits,
+                    );
+                }
+            }
+            Wanted::Exact(value) => {
+                let Some(column) = reader.fast_fields().str(&self.column)? else {
+                    return Ok(None);
+                };
+                if let Some(ordinal) = column.dictionary().term_ord(value)? {
                     column.ords().get_docids_for_value_range(
                         ordinal..=ordinal,
                         0..max_doc,

@@ -3,7 +3,7 @@
 //! | field | indexed as | fast | what for |
 //! |---|---|---|---|
 //! | `ts` | not indexed | yes (ms) | range filters, newest first, histograms |
-//! | `fingerprint`, `service`, `level`, `host`, `logger`, `template` | raw string | yes | filters, `by=` |
+//! | `fingerprint`, `service`, `level`, `host`, `logger`, `template` | not indexed (read from the columns) | yes | filters, `by=` |
 //! | `message` | `message` tokenizer, positions | no | full-text search, highlights |
 //! | `exception` | `code` tokenizer (type and value of each exception in the chain) | no | `IllegalState` |
 //! | `frames` | `code` tokenizer (module, function, file of each frame) | no | `PaymentService`, `charge` |
@@ -18,13 +18,14 @@
 //! fieldnorms. A multi-word value of `fields` matches word by word: phrases
 //! need positions, which only `message`, `exception` and `frames` keep.
 //!
-//! A value of `fields` is held once, in its fast column: a query term on
-//! `fields` is answered from the columns (see `field_query`), and only the
-//! words of values with whitespace (user agents, error texts), which a
-//! column cannot find by word, are also indexed, under `words`. Schema 3
-//! indexed every value of `fields` as terms as well, which cost a sixth of
-//! the index and a quarter of its indexing CPU; days written with it are
-//! still read and written as they were (see [`Fields::legacy`]).
+//! A value of `fields` or of a keyword field is held once, in its fast
+//! column: a query term on them is answered from the column (see
+//! `field_query`), and only the words of `fields` values with whitespace
+//! (user agents, error texts), which a column cannot find by word, are also
+//! indexed, under `words`. Schema 3 indexed every such value as a term as
+//! well, which cost a seventh of the index and a fifth of its indexing CPU;
+//! days written with it are still read and written as they were (see
+//! [`Fields::legacy`]).
 //!
 //! Unique ids (keys such as `request_id`, `trace_id`, `user_id`, and values
 //! that look like UUIDs or long hex tokens) go to `ids`, never to `fields`:
@@ -108,7 +109,7 @@ impl Fields {
     fn build(version: u32) -> Fields {
         let legacy = version == LEGACY_SCHEMA_VERSION;
         let mut b = Schema::builder();
-        let keyword = TextOptions::default()
+        let indexed_keyword = TextOptions::default()
             .set_indexing_options(
                 TextFieldIndexing::default()
                     .set_tokenizer("raw")
@@ -116,6 +117,11 @@ impl Fields {
                     .set_fieldnorms(false),
             )
             .set_fast("raw");
+        let keyword = if legacy {
+            indexed_keyword.clone()
+        } else {
+            TextOptions::default().set_fast("raw")
+        };
         let text = |tokenizer: &str| {
             TextOptions::default().set_indexing_options(
                 TextFieldIndexing::default()
@@ -185,17 +191,29 @@ impl Fields {
         };
         let mut query = Schema::builder();
         for (field, entry) in fields.schema.fields() {
-            if field == fields.fields {
-                query.add_field(FieldEntry::new_json(
-                    entry.name().to_string(),
-                    indexed_fields.clone(),
-                ));
+            let name = entry.name().to_string();
+            query.add_field(if field == fields.fields {
+                FieldEntry::new_json(name, indexed_fields.clone())
+            } else if fields.keywords().contains(&field) {
+                FieldEntry::new_text(name, indexed_keyword.clone())
             } else {
-                query.add_field(entry.clone());
-            }
+                entry.clone()
+            });
         }
         fields.query_schema = query.build();
         fields
+    }
+
+    /// The fields of [`KEYWORD_FIELDS`], in that order.
+    pub fn keywords(&self) -> [Field; 6] {
+        [
+            self.fingerprint,
+            self.service,
+            self.level,
+            self.host,
+            self.logger,
+            self.template,
+        ]
     }
 
     /// The fields a query term without a field name searches.

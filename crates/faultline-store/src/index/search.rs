@@ -155,8 +155,12 @@ pub fn parse(
         Some(text) => Some(field_query::rewrite(fields, text.box_clone())?),
         None => None,
     };
+    let in_columns = filters
+        .iter()
+        .map(|f| field_query::rewrite(fields, f.box_clone()))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Parsed {
-        all: conjunction(rewritten, &filters),
+        all: conjunction(rewritten, &in_columns),
         legacy: conjunction(text_query.as_ref().map(|t| t.box_clone()), &filters),
         text: text_query,
     })
