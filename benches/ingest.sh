@@ -18,6 +18,12 @@
 # over 200 requests. The corpus and its batches are kept under
 # target/bench-corpus/ and reused.
 #
+# INGEST_ONE_DAY=1 sends the same events restamped into the corpus's first
+# day (time of day kept), as a collector's steady state sees them: one
+# day's index taking all of it, instead of 24 small days backfilled at once
+# (as `index_size --one-day` does for the index alone).
+# INGEST_BIN=PATH runs that faultline binary instead of building this tree's
+# (to compare two builds on the same machine, run alternately).
 # INGEST_CONFIG=FILE starts the collector with that config file (for
 # example a `[store]` table to try another commit interval).
 # INGEST_PERF=FILE records a call-graph profile of the collector while the
@@ -37,10 +43,12 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 corpus="target/bench-corpus/${mib}mib"
 batches="target/bench-corpus/${mib}mib-batches"
-bin="target/release/faultline"
+bin="${INGEST_BIN:-target/release/faultline}"
 
 echo "building release binaries" >&2
-cargo build --quiet --release -p faultline --bin faultline
+if [[ -z "${INGEST_BIN:-}" ]]; then
+	cargo build --quiet --release -p faultline --bin faultline
+fi
 cargo build --quiet --release -p faultline-benches --example demo
 
 if [[ ! -f "$corpus.complete" ]]; then
@@ -57,6 +65,22 @@ if [[ ! -f "$batches.complete" ]]; then
 		split -C 1M -d -a 6 - "$batches/b"
 	for f in "$batches"/b*; do gzip -1 "$f"; done
 	touch "$batches.complete"
+fi
+
+if [[ -n "${INGEST_ONE_DAY:-}" ]]; then
+	one_day="${batches}-one-day"
+	if [[ ! -f "$one_day.complete" ]]; then
+		echo "restamping the batches into one day in $one_day" >&2
+		rm -rf "$one_day"
+		mkdir -p "$one_day"
+		first="$({ gzip -dc "$batches/b000000.gz" || true; } | head -n 1 | grep -o '"ts":"[0-9-]*T' | head -n 1)"
+		for f in "$batches"/b*.gz; do
+			gzip -dc "$f" | sed -E "s/\"ts\":\"[0-9]{4}-[0-9]{2}-[0-9]{2}T/$first/" |
+				gzip -1 >"$one_day/$(basename "$f")"
+		done
+		touch "$one_day.complete"
+	fi
+	batches="$one_day"
 fi
 
 raw_bytes="$(find "$corpus" -type f -printf '%s\n' | awk '{s += $1} END {print s}')"
