@@ -680,6 +680,20 @@ fn fields_queries_find_what_the_legacy_schema_found() {
         };
         index.search(&query).unwrap().total
     };
+    for q in ["path:/api/v1/cart", "service:billing AND ok:true"] {
+        let stats = |index: &EventIndex| {
+            let query = StatsQuery {
+                q: q.into(),
+                by: Some("path".into()),
+                ..StatsQuery::default()
+            };
+            let result = index.stats(&query).unwrap();
+            (result.total, result.by)
+        };
+        let want = stats(&legacy);
+        assert!(want.0 > 0, "{q}");
+        assert_eq!(stats(&current), want, "stats {q}");
+    }
     for (service, level, group) in [
         ("billing", Level::Error, "f00d"),
         ("api", Level::Info, "beef"),
