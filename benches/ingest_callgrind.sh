@@ -57,4 +57,9 @@ sleep 5
 kill -TERM "$pid"
 wait "$pid" || true
 pid=""
-callgrind_annotate "$out" 2>/dev/null | grep 'PROGRAM TOTALS'
+for _ in $(seq 50); do
+	if callgrind_annotate "$out" 2>/dev/null | grep 'PROGRAM TOTALS'; then exit 0; fi
+	sleep 0.2
+done
+echo "no instruction totals in $out" >&2
+exit 1
