@@ -1,6 +1,5 @@
-//! Query terms on `fields` and on the keyword fields (`service`, `level`,
-//! `host`, `logger`, `fingerprint`, `template`), answered from the fast
-//! columns.
+//! Query terms on `fields` and on the keyword fields a day does not index
+//! (all but `fingerprint`), answered from the fast columns.
 //!
 //! A value of `fields` is held once, in the fast column of its path; only the
 //! words of values with whitespace are indexed as terms (under `words`).
@@ -14,7 +13,8 @@
 //!   `field` tokenizer's one token: the whole value, lowercased), or the
 //!   word in `words` (a value of several words).
 //!
-//! A keyword term is the whole value, byte for byte, as before.
+//! A term on a keyword field held only in its column is the whole value,
+//! byte for byte, as before.
 //!
 //! A bare word has no path in `fields`, so it never matched a value of
 //! `fields` and still does not. Ranges and `path:*` already ran on the
@@ -97,7 +97,8 @@ impl Rewriter<'_> {
         if field == self.fields.fields {
             return Some(term_on_fields(self.words, term));
         }
-        if !self.keywords.contains(&field) {
+        let indexed = self.fields.schema.get_field_entry(field).is_indexed();
+        if indexed || !self.keywords.contains(&field) {
             return None;
         }
         let value = term.value().as_str().unwrap_or_default().to_string();
