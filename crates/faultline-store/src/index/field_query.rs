@@ -40,12 +40,7 @@ const JSON_PATH_SEGMENT_SEP: char = '\u{1}';
 /// `fields` are indexed.
 pub fn rewrite(fields: &Fields, query: Box<dyn Query>) -> Result<Box<dyn Query>, StoreError> {
     match fields.words {
-        Some(words) => Rewriter {
-            fields,
-            words,
-            keywords: fields.keywords(),
-        }
-        .rewrite(query),
+        Some(words) => Rewriter { fields, words }.rewrite(query),
         None => Ok(query),
     }
 }
@@ -53,7 +48,6 @@ pub fn rewrite(fields: &Fields, query: Box<dyn Query>) -> Result<Box<dyn Query>,
 struct Rewriter<'f> {
     fields: &'f Fields,
     words: Field,
-    keywords: [Field; 6],
 }
 
 impl Rewriter<'_> {
@@ -90,15 +84,15 @@ impl Rewriter<'_> {
         )))
     }
 
-    /// What `term` finds when its field is held in columns; `None` when
-    /// the field is indexed.
+    /// What `term` finds when its field is held in columns (indexed in the
+    /// query schema only); `None` when the day indexes it.
     fn term(&self, term: &Term) -> Option<Box<dyn Query>> {
         let field = term.field();
         if field == self.fields.fields {
             return Some(term_on_fields(self.words, term));
         }
-        let indexed = self.fields.schema.get_field_entry(field).is_indexed();
-        if indexed || !self.keywords.contains(&field) {
+        let indexed = |schema: &tantivy::schema::Schema| schema.get_field_entry(field).is_indexed();
+        if indexed(&self.fields.schema) || !indexed(&self.fields.query_schema) {
             return None;
         }
         let value = term.value().as_str().unwrap_or_default().to_string();
