@@ -27,7 +27,7 @@
 //! well, which cost a seventh of the index and a fifth of its indexing CPU;
 //! days written with it are still read and written as they were (see
 //! [`Fields::legacy`]). A column answers a term by reading one value per
-//! event of the day (about 1 ms per million events), so `fingerprint`,
+//! event of the day (1–2 ms per million events), so `fingerprint`,
 //! which selects a few events among many on every group page, keeps its
 //! posting lists.
 //!
