@@ -15,7 +15,7 @@ set -euo pipefail
 
 bin="${1:?usage: $0 BIN [BATCHES_DIR] [N] [OUT]}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
-batches="${2:-$root/target/bench-corpus/32mib-batches}"
+batches="${2:-$root/target/bench-corpus/32mib-wire}"
 n="${3:-20}"
 out="${4:-$root/target/callgrind.ingest}"
 command -v valgrind >/dev/null || {

@@ -6,8 +6,10 @@
 //! cargo run -q --release -p faultline-benches --example index_size -- target/bench-corpus [--out DIR] [--one-day] [--commit-ms 1000] [--legacy]
 //! ```
 //!
-//! Every file under the corpus folder is parsed and fingerprinted up front
-//! (not timed); the events are then added in batches of 1000 with a commit
+//! Every file under the corpus folder is parsed up front (not timed), and
+//! each event prepared as the collector prepares what a shipper sends:
+//! errors, warnings and events with an exception fingerprinted, every other
+//! event only templated; the events are then added in batches of 1000 with a commit
 //! every second (`--commit-ms`), as the store does, and a last commit; then
 //! 30 commits without events, after which the day merges into one segment.
 //! Throughput is raw log bytes per second of wall time and per CPU second of
@@ -15,8 +17,8 @@
 //! the legacy schema (3: every value of `fields` also indexed as terms), for
 //! comparison.
 
-use faultline_event::Event;
-use faultline_fingerprint::{Config, Fingerprinter};
+use faultline_event::{Event, Level};
+use faultline_fingerprint::{Config, Fingerprinter, mask};
 use faultline_parse::format::Registry;
 use faultline_parse::{Options, Parser};
 use faultline_store::{EventIndex, SearchQuery, StatsQuery, StoreConfig};
@@ -36,6 +38,7 @@ fn main() {
     let mut out = PathBuf::from("target/bench-index");
     let mut one_day = false;
     let mut legacy = false;
+    let mut arrival = false;
     let mut commit_every = Duration::from_secs(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -46,12 +49,16 @@ fn main() {
             }
             "--one-day" => one_day = true,
             "--legacy" => legacy = true,
+            "--arrival" => arrival = true,
             _ => corpus = PathBuf::from(arg),
         }
     }
     let (mut events, raw_bytes) = load(&corpus);
     if one_day {
         restamp_into_one_day(&mut events);
+    }
+    if arrival {
+        events.sort_by_key(|e| e.ts);
     }
     let _ = std::fs::remove_dir_all(&out);
     let open = if legacy {
@@ -121,7 +128,9 @@ fn restamp_into_one_day(events: &mut [Event]) {
     }
 }
 
-/// Every file under `dir`, parsed and fingerprinted; and their total bytes.
+/// Every file under `dir`, parsed and prepared as the collector prepares
+/// events (`faultline_collector::pipeline::Pipeline::prepare`: only errors,
+/// warnings and exceptions form groups); and their total bytes.
 fn load(dir: &Path) -> (Vec<Event>, u64) {
     let parser = Parser::new(Registry::builtin(), Options::default()).expect("default parser");
     let mut fingerprinter = Fingerprinter::new(Config::default()).expect("default config");
@@ -134,8 +143,13 @@ fn load(dir: &Path) -> (Vec<Event>, u64) {
         bytes += data.len() as u64;
         let name = path.display().to_string();
         for mut event in parser.parse_bytes(&data, Some(&name)).events {
-            let decision = fingerprinter.apply(&mut event);
-            event.fingerprint = Some(decision.fingerprint);
+            let grouped =
+                event.exception.is_some() || event.level.is_some_and(Level::is_warning_or_above);
+            if grouped {
+                fingerprinter.apply(&mut event);
+            } else {
+                event.template = Some(mask::mask(&event.message));
+            }
             events.push(event);
         }
     }
