@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run -q --release -p faultline-benches --example demo -- target/bench-corpus --mib 64
-//! cargo run -q --release -p faultline-benches --example index_size -- target/bench-corpus [--out DIR] [--one-day] [--commit-ms 1000] [--legacy]
+//! cargo run -q --release -p faultline-benches --example index_size -- target/bench-corpus [--out DIR] [--one-day] [--arrival] [--order template|arrival] [--commit-ms 1000] [--legacy]
 //! ```
 //!
 //! Every file under the corpus folder is parsed up front (not timed), and
@@ -15,13 +15,15 @@
 //! Throughput is raw log bytes per second of wall time and per CPU second of
 //! the process while indexing (Linux: `/proc/self/stat`). `--legacy` writes
 //! the legacy schema (3: every value of `fields` also indexed as terms), for
-//! comparison.
+//! comparison. `--order` is the day's `index_order` (default `template`).
+//! The events go in file by file, unless `--arrival` sorts them by time
+//! first, as a collector receiving from many shippers at once sees them.
 
 use faultline_event::{Event, Level};
 use faultline_fingerprint::{Config, Fingerprinter, mask};
 use faultline_parse::format::Registry;
 use faultline_parse::{Options, Parser};
-use faultline_store::{EventIndex, SearchQuery, StatsQuery, StoreConfig};
+use faultline_store::{EventIndex, IndexOrder, SearchQuery, StatsQuery, StoreConfig};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -39,6 +41,7 @@ fn main() {
     let mut one_day = false;
     let mut legacy = false;
     let mut arrival = false;
+    let mut order = IndexOrder::default();
     let mut commit_every = Duration::from_secs(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -50,6 +53,13 @@ fn main() {
             "--one-day" => one_day = true,
             "--legacy" => legacy = true,
             "--arrival" => arrival = true,
+            "--order" => {
+                order = match args.next().as_deref() {
+                    Some("template") => IndexOrder::Template,
+                    Some("arrival") => IndexOrder::Arrival,
+                    _ => panic!("--order template|arrival"),
+                }
+            }
             _ => corpus = PathBuf::from(arg),
         }
     }
@@ -66,7 +76,11 @@ fn main() {
     } else {
         EventIndex::open
     };
-    let index = open(&out, &StoreConfig::default()).expect("open the index");
+    let config = StoreConfig {
+        index_order: order,
+        ..StoreConfig::default()
+    };
+    let index = open(&out, &config).expect("open the index");
 
     let (cpu0, started) = (cpu_seconds(), Instant::now());
     let mut last_commit = Instant::now();

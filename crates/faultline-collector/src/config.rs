@@ -252,6 +252,7 @@ fn validate_tokens(tokens: &[TokenConfig]) -> Result<HashMap<String, String>, Co
 #[cfg(test)]
 mod tests {
     use super::*;
+    use faultline_store::IndexOrder;
 
     fn validate(text: &str) -> Result<CollectorConfig, String> {
         RawConfig::from_toml(text)?
@@ -329,6 +330,18 @@ mod tests {
             config.trusted_proxies.is_empty(),
             "trusting none is the default"
         );
+    }
+
+    #[test]
+    fn the_index_order_is_template_unless_set() {
+        let base = "listen = \"127.0.0.1:0\"\ndata = \"/tmp/x\"\n";
+        let parse = |extra: &str| validate(&format!("{base}{extra}")).map(|c| c.store.index_order);
+        assert_eq!(parse(""), Ok(IndexOrder::Template));
+        let arrival = parse("[store]\nindex_order = \"arrival\"");
+        assert_eq!(arrival, Ok(IndexOrder::Arrival));
+        let err = parse("[store]\nindex_order = \"time\"").unwrap_err();
+        assert!(err.contains("index_order"), "{err}");
+        assert!(err.contains("expected `template` or `arrival`"), "{err}");
     }
 
     #[test]

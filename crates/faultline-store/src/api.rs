@@ -21,6 +21,25 @@ pub struct StoreConfig {
     /// The write-ahead log starts a new segment file past this size; segments
     /// that the index and the group store have persisted are deleted.
     pub wal_segment_bytes: u64,
+    /// The order a day's index keeps its events in. Takes effect for the days
+    /// created after it is set; a day keeps the order it was created with.
+    pub index_order: IndexOrder,
+}
+
+/// The order of the events in a day's index, on disk. Search results come
+/// newest first either way: this only changes how well the index
+/// compresses and what indexing costs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IndexOrder {
+    /// By message template: events alike sit next to each other, so their
+    /// stored form, posting lists and columns compress better (about a
+    /// quarter smaller), for about a sixth more indexing CPU (tantivy sorts
+    /// each segment as it writes it, and merges segments by the same order).
+    #[default]
+    Template,
+    /// As the events arrived.
+    Arrival,
 }
 
 impl Default for StoreConfig {
@@ -30,6 +49,7 @@ impl Default for StoreConfig {
             commit_interval_ms: 1000,
             index_memory_bytes: 24 << 20,
             wal_segment_bytes: 64 << 20,
+            index_order: IndexOrder::default(),
         }
     }
 }

@@ -49,7 +49,7 @@ pub struct EventIndex {
     fields: Fields,
     /// The current schema, and the legacy one older days may have.
     schemas: [Fields; 2],
-    memory_bytes: usize,
+    config: StoreConfig,
     days: RwLock<BTreeMap<NaiveDate, Arc<Day>>>,
     /// Serialises commits and retention.
     state: Mutex<State>,
@@ -106,7 +106,7 @@ impl EventIndex {
             let Some(date) = name.to_str().and_then(|n| n.parse::<NaiveDate>().ok()) else {
                 continue;
             };
-            let day = Day::open(&entry.path(), &schemas, config.index_memory_bytes)?;
+            let day = Day::open(&entry.path(), &schemas, config)?;
             days.insert(date, Arc::new(day));
         }
         let committed =
@@ -115,7 +115,7 @@ impl EventIndex {
             dir: dir.to_path_buf(),
             fields: Fields::new(),
             schemas,
-            memory_bytes: config.index_memory_bytes,
+            config: config.clone(),
             days: RwLock::new(days),
             state: Mutex::new(State {
                 committed,
@@ -265,7 +265,7 @@ impl EventIndex {
             return Ok(day.clone());
         }
         let path = self.dir.join(date.to_string());
-        let day = Arc::new(Day::open(&path, &self.schemas, self.memory_bytes)?);
+        let day = Arc::new(Day::open(&path, &self.schemas, &self.config)?);
         days.insert(date, day.clone());
         Ok(day)
     }
@@ -398,4 +398,86 @@ fn dir_size(path: &Path) -> u64 {
             Err(_) => 0,
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::IndexOrder;
+
+    /// Each segment's templates, in document order.
+    fn templates_on_disk(index: &EventIndex) -> Vec<Vec<String>> {
+        let mut segments = Vec::new();
+        for day in index.read_days().values() {
+            day.reader.reload().unwrap();
+            for segment in day.reader.searcher().segment_readers() {
+                let column = segment.fast_fields().str("template").unwrap().unwrap();
+                let mut text = String::new();
+                let templates = (0..segment.max_doc())
+                    .map(|doc| {
+                        let ord = column.ords().first(doc).unwrap();
+                        column.ord_to_str(ord, &mut text).unwrap();
+                        text.clone()
+                    })
+                    .collect();
+                segments.push(templates);
+            }
+        }
+        segments
+    }
+
+    /// Events of ten templates, interleaved, over three commits; then the
+    /// day idles until it is merged into one segment.
+    fn indexed(order: IndexOrder) -> (tempfile::TempDir, EventIndex, Vec<Vec<String>>) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = StoreConfig {
+            index_order: order,
+            index_memory_bytes: 16 << 20,
+            ..StoreConfig::default()
+        };
+        let index = EventIndex::open(dir.path(), &config).unwrap();
+        let ts = "2026-11-26T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        for commit in 0..3u64 {
+            let events: Vec<Event> = (0..100)
+                .map(|i| {
+                    let mut event = Event::new(format!("step {} of job {i}", i % 10));
+                    event.template = Some(format!("step {} of job <num>", 9 - i % 10));
+                    event.ts = Some(ts + chrono::Duration::seconds(i + 100 * commit as i64));
+                    event
+                })
+                .collect();
+            index.add(&events).unwrap();
+            index.commit_with(commit + 1).unwrap();
+        }
+        let unmerged = templates_on_disk(&index);
+        for _ in 0..day::IDLE_COMMITS_BEFORE_CLOSE {
+            index.commit_with(4).unwrap();
+        }
+        index.settle();
+        (dir, index, unmerged)
+    }
+
+    #[test]
+    fn a_day_in_template_order_keeps_events_alike_together_through_merges() {
+        let (_dir, index, unmerged) = indexed(IndexOrder::Template);
+        assert_eq!(unmerged.len(), 3, "one segment per commit");
+        let merged = templates_on_disk(&index);
+        assert_eq!(merged.len(), 1, "the idle day is one segment");
+        for segment in unmerged.iter().chain(&merged) {
+            assert!(segment.is_sorted(), "{segment:?}");
+        }
+        assert_eq!(merged[0].len(), 300);
+        assert_eq!(merged[0].first().unwrap(), "step 0 of job <num>");
+    }
+
+    #[test]
+    fn a_day_in_arrival_order_keeps_events_as_they_came() {
+        let (_dir, index, _) = indexed(IndexOrder::Arrival);
+        let merged = templates_on_disk(&index);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(
+            merged[0][..2],
+            ["step 9 of job <num>", "step 8 of job <num>"]
+        );
+    }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use faultline_event::{Event, Exception, Frame, Level, SourcePos};
-use faultline_store::{EventIndex, SearchQuery, StatsQuery, StoreConfig, StoreError};
+use faultline_store::{EventIndex, IndexOrder, SearchQuery, StatsQuery, StoreConfig, StoreError};
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -584,6 +584,49 @@ fn found(index: &EventIndex, q: &str) -> Result<Vec<Event>, String> {
     Ok(events.into_iter().map(|h| h.event).collect())
 }
 
+/// Queries that find some of [`varied_events`]: terms, cases, numbers,
+/// booleans, nested paths, `IN`, ranges, `key:*`, exclusions, keywords.
+const MATCHING: [&str; 38] = [
+    "path:/api/v1/cart",
+    "fields.path:/api/v2/cart",
+    "path:/API/V3/CART",
+    "user_agent:firefox",
+    "user_agent:x11",
+    "bytes:37",
+    "bytes:74 OR bytes:111",
+    "took:4 OR took:6 OR took:8 OR took:10",
+    "took:0.125 OR took:0.375 OR took:0.625 OR took:0.875",
+    "took:>10",
+    "ok:true",
+    "ok:false",
+    "code:500",
+    "status:500",
+    "status:[500 TO 599]",
+    "http.method:post",
+    "http.method:POST",
+    "req.method:get",
+    "req.url:/x",
+    "tags:a",
+    "neg:-1000000007",
+    "fields.path:IN [/api/v0/cart /api/v2/cart]",
+    "event -path:/api/v1/cart",
+    "path:/api/v1/cart AND ok:true",
+    "path:/api/v1/cart OR bytes:37",
+    "fields.path:*",
+    "service:billing",
+    "service:api OR level:error",
+    "host:web-1",
+    "level:warn",
+    "logger:com.acme.Pay",
+    "fingerprint:f00d",
+    "template:\"event <*> happened\"",
+    "fingerprint:IN [f00d beef]",
+    "event -fingerprint:beef",
+    "service:[a TO c]",
+    "level:*",
+    "fingerprint:f00d AND path:/api/v1/cart",
+];
+
 /// Queries on `fields` find the same events whether a day indexes every
 /// value of `fields` as terms (the legacy schema) or answers them from the
 /// fast columns and `words` (the current one), in one segment or several.
@@ -604,46 +647,7 @@ fn fields_queries_find_what_the_legacy_schema_found() {
         (dir, index)
     };
     let ((_l, legacy), (_c, current)) = (open(true), open(false));
-    let matching = [
-        "path:/api/v1/cart",
-        "fields.path:/api/v2/cart",
-        "path:/API/V3/CART",
-        "user_agent:firefox",
-        "user_agent:x11",
-        "bytes:37",
-        "bytes:74 OR bytes:111",
-        "took:4 OR took:6 OR took:8 OR took:10",
-        "took:0.125 OR took:0.375 OR took:0.625 OR took:0.875",
-        "took:>10",
-        "ok:true",
-        "ok:false",
-        "code:500",
-        "status:500",
-        "status:[500 TO 599]",
-        "http.method:post",
-        "http.method:POST",
-        "req.method:get",
-        "req.url:/x",
-        "tags:a",
-        "neg:-1000000007",
-        "fields.path:IN [/api/v0/cart /api/v2/cart]",
-        "event -path:/api/v1/cart",
-        "path:/api/v1/cart AND ok:true",
-        "path:/api/v1/cart OR bytes:37",
-        "fields.path:*",
-        "service:billing",
-        "service:api OR level:error",
-        "host:web-1",
-        "level:warn",
-        "logger:com.acme.Pay",
-        "fingerprint:f00d",
-        "template:\"event <*> happened\"",
-        "fingerprint:IN [f00d beef]",
-        "event -fingerprint:beef",
-        "service:[a TO c]",
-        "level:*",
-        "fingerprint:f00d AND path:/api/v1/cart",
-    ];
+    let matching = MATCHING;
     for q in matching {
         let want = found(&legacy, q).unwrap_or_else(|e| panic!("{q}: {e}"));
         assert!(
@@ -740,4 +744,67 @@ fn a_legacy_folder_opens_and_a_new_day_takes_the_current_schema() {
     assert_eq!((newer.len(), older.len()), (want(&new), want(&old)));
     assert!(want(&old) > 0 && want(&new) > 0);
     assert_eq!(found(&index, "").unwrap().len(), 200);
+}
+
+/// A day kept in template order (the default) finds the same events, reads
+/// them back whole and counts the same stats as a day kept in arrival
+/// order, before and after its segments merge.
+#[test]
+fn a_day_in_template_order_finds_what_a_day_in_arrival_order_finds() {
+    let events = varied_events(600);
+    let open = |order: IndexOrder| {
+        let dir = tempfile::tempdir().unwrap();
+        let config = StoreConfig {
+            index_order: order,
+            ..config()
+        };
+        let index = EventIndex::open(dir.path(), &config).unwrap();
+        for (n, chunk) in events.chunks(200).enumerate() {
+            index.add(chunk).unwrap();
+            index.commit_with(n as u64 + 1).unwrap();
+        }
+        (dir, index)
+    };
+    let ((_a, arrival), (_t, template)) = (open(IndexOrder::Arrival), open(IndexOrder::Template));
+    let same = |arrival: &EventIndex, template: &EventIndex| {
+        for q in MATCHING
+            .iter()
+            .chain(&["", "event", "happened", "boom", "f", "nothing-like-it"])
+        {
+            let want = found(arrival, q).unwrap_or_else(|e| panic!("{q}: {e}"));
+            assert!(want.len() <= 600, "{q}");
+            let got = found(template, q).unwrap_or_else(|e| panic!("{q}: {e}"));
+            assert!(
+                got == want,
+                "{q}: {} events against {}",
+                got.len(),
+                want.len()
+            );
+        }
+        let stats = |index: &EventIndex| {
+            let query = StatsQuery {
+                q: "event".into(),
+                by: Some("service".into()),
+                percentiles: Some("took".into()),
+                ..StatsQuery::default()
+            };
+            let result = index.stats(&query).unwrap();
+            (result.total, result.by, format!("{:?}", result.percentiles))
+        };
+        assert_eq!(stats(template), stats(arrival));
+        let mut all = found(template, "").unwrap();
+        all.sort_by(|a, b| a.message.cmp(&b.message));
+        let mut want = events.clone();
+        want.sort_by(|a, b| a.message.cmp(&b.message));
+        assert_eq!(all.len(), want.len());
+        assert!(all == want, "stored events read back otherwise");
+    };
+    same(&arrival, &template);
+    for index in [&arrival, &template] {
+        for _ in 0..30 {
+            index.commit_with(4).unwrap();
+        }
+        index.settle();
+    }
+    same(&arrival, &template);
 }

@@ -2,13 +2,16 @@
 
 use super::schema::Fields;
 use super::tokenizer;
-use crate::StoreError;
+use crate::{IndexOrder, StoreConfig, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 use tantivy::directory::MmapDirectory;
 use tantivy::store::{Compressor, ZstdCompressor};
-use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument};
+use tantivy::{
+    Index, IndexReader, IndexSettings, IndexSortByField, IndexWriter, Order, ReloadPolicy,
+    TantivyDocument,
+};
 
 /// zstd level of the document store: zstd compresses log events ~2× better
 /// than LZ4; on 256 KiB blocks of stored events level 1 is as small as 3
@@ -25,7 +28,7 @@ const MIN_THREAD_MEMORY_BYTES: usize = 15_000_000;
 /// A writer is closed after this many commits without new documents, so a
 /// day that stopped receiving events holds no threads or buffers; its
 /// segments are merged into one first, on a thread of its own.
-const IDLE_COMMITS_BEFORE_CLOSE: u32 = 30;
+pub(super) const IDLE_COMMITS_BEFORE_CLOSE: u32 = 30;
 
 pub struct Day {
     pub path: PathBuf,
@@ -57,11 +60,12 @@ pub fn index_err(context: &Path) -> impl Fn(tantivy::TantivyError) -> StoreError
 
 impl Day {
     /// Opens the day's index at `path`, creating it with the current schema
-    /// if it does not exist; a day of the legacy schema keeps it.
+    /// and `config`'s order if it does not exist; a day of the legacy schema
+    /// keeps it, and every day keeps the order it was created with.
     pub fn open(
         path: &Path,
         schemas: &[Fields; 2],
-        memory_bytes: usize,
+        config: &StoreConfig,
     ) -> Result<Day, StoreError> {
         let fields = &schemas[0];
         let err = index_err(path);
@@ -75,7 +79,7 @@ impl Day {
             let dir = MmapDirectory::open(path).map_err(|e| StoreError::Index(e.to_string()))?;
             Index::builder()
                 .schema(fields.schema.clone())
-                .settings(settings())
+                .settings(settings(fields, config.index_order))
                 .open_or_create(dir)
                 .map_err(&err)?
         };
@@ -105,7 +109,7 @@ impl Day {
                 committed,
                 ..WriterSlot::default()
             }),
-            memory_bytes,
+            memory_bytes: config.index_memory_bytes,
         })
     }
 
@@ -244,8 +248,19 @@ fn settle(slot: &mut WriterSlot) {
     }
 }
 
-fn settings() -> IndexSettings {
+/// How a new day's index is created. In template order tantivy sorts each
+/// segment it writes by the template column (events of one template stay
+/// in arrival order within it) and merges segments by the same order.
+fn settings(fields: &Fields, order: IndexOrder) -> IndexSettings {
+    let sort_by_field = match order {
+        IndexOrder::Template => Some(IndexSortByField {
+            field: fields.schema.get_field_name(fields.template).to_string(),
+            order: Order::Asc,
+        }),
+        IndexOrder::Arrival => None,
+    };
     IndexSettings {
+        sort_by_field,
         docstore_compression: Compressor::Zstd(ZstdCompressor {
             compression_level: Some(DOCSTORE_ZSTD_LEVEL),
         }),
