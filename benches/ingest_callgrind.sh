@@ -11,6 +11,7 @@
 # other, waits 5 s, stops the collector with SIGTERM (it drains and commits)
 # and prints the instruction total; the profile is kept in OUT (default
 # target/callgrind.ingest) for `callgrind_annotate --inclusive=yes OUT`.
+# INGEST_CONFIG=FILE starts the collector with that config file.
 set -euo pipefail
 
 bin="${1:?usage: $0 BIN [BATCHES_DIR] [N] [OUT]}"
@@ -36,7 +37,8 @@ cleanup() {
 trap cleanup EXIT
 
 valgrind --tool=callgrind --callgrind-out-file="$out" \
-	"$bin" collect --listen 127.0.0.1:0 --data "$work/data" --log-format json 2>"$work/log" &
+	"$bin" collect --listen 127.0.0.1:0 --data "$work/data" --log-format json \
+	${INGEST_CONFIG:+--config "$INGEST_CONFIG"} 2>"$work/log" &
 pid=$!
 addr=""
 for _ in $(seq 600); do
