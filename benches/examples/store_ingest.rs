@@ -126,6 +126,7 @@ fn main() {
                             Incoming {
                                 event,
                                 key: Some(format!("{copy}:{i}")),
+                                verbatim: None,
                             }
                         })
                         .collect();

@@ -35,9 +35,10 @@ use axum::http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
-use faultline_event::Event;
 use faultline_event::wire::{self, LineError, WireError};
+use faultline_store::{Incoming, Verbatim};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Query parameters of an ingest request.
@@ -72,9 +73,10 @@ pub struct RejectedLine {
     pub error: String,
 }
 
-/// Events ready for the pipeline, each with its key, and the refused lines.
+/// Events ready for the pipeline, each with its key (and, from a wire batch,
+/// its line), and the refused lines.
 struct Decoded {
-    events: Vec<(Option<String>, Event)>,
+    events: Vec<Incoming>,
     rejected: Vec<LineError>,
 }
 
@@ -233,8 +235,13 @@ fn decode(
         BodyKind::Segments => decode_segments(state, &plain)?,
     };
     if let Some(service) = params.service.as_deref().filter(|s| !s.is_empty()) {
-        for (_, event) in decoded.events.iter_mut() {
-            event.service.get_or_insert_with(|| service.to_string());
+        for incoming in decoded
+            .events
+            .iter_mut()
+            .filter(|i| i.event.service.is_none())
+        {
+            incoming.event.service = Some(service.to_string());
+            incoming.verbatim = None;
         }
     }
     Ok(decoded)
@@ -274,10 +281,19 @@ fn decode_batch(state: &SharedState, mut plain: Vec<u8>) -> Result<Decoded, ApiE
     let limit = state.config.limits.max_decoded_bytes;
     let batch = wire::decode(&plain, limit).map_err(|e| wire_error(state, e))?;
     let batch_id = batch.batch_id.as_deref();
+    let body = Arc::new(plain);
     let events = batch
         .events
         .into_iter()
-        .map(|(line, event)| (key_of(&event, batch_id, line), event))
+        .zip(batch.spans)
+        .map(|((line, event), range)| Incoming {
+            key: key_of(&event, batch_id, line),
+            event,
+            verbatim: Some(Verbatim {
+                body: body.clone(),
+                range,
+            }),
+        })
         .collect();
     state
         .metrics
@@ -302,11 +318,20 @@ fn decode_segments(state: &SharedState, plain: &[u8]) -> Result<Decoded, ApiErro
     let parsed = segments::parse_all(&state.segment_parsers, segments, year, |event, n| {
         key_of(event, batch_id.as_deref(), n)
     });
+    let events = parsed
+        .events
+        .into_iter()
+        .map(|(key, event)| Incoming {
+            event,
+            key,
+            verbatim: None,
+        })
+        .collect();
     state
         .metrics
         .rejected(Rejection::MalformedLine, parsed.rejected.len() as u64);
     Ok(Decoded {
-        events: parsed.events,
+        events,
         rejected: parsed.rejected,
     })
 }
@@ -351,7 +376,11 @@ fn decode_text(state: &SharedState, plain: &[u8], params: &IngestParams) -> Deco
                 None => source.file_id.clear(),
             }
             let key = key_of(&event, batch_id, index + 1);
-            (key, event)
+            Incoming {
+                event,
+                key,
+                verbatim: None,
+            }
         })
         .collect();
     Decoded {

@@ -43,12 +43,12 @@ impl Pipeline {
         })
     }
 
-    /// Fingerprints `events` (each with its key) and stores them; returns once
-    /// the store has them durably.
+    /// Fingerprints `events` and stores them; returns once the store has them
+    /// durably.
     pub fn ingest(
         &self,
         store: &Store,
-        events: Vec<(Option<String>, Event)>,
+        events: Vec<Incoming>,
     ) -> Result<IngestOutcome, StoreError> {
         if events.is_empty() {
             return Ok(IngestOutcome::default());
@@ -57,22 +57,24 @@ impl Pipeline {
     }
 
     /// Fingerprints a batch under one lock; returns the store's input. Each
-    /// fingerprinted event carries its `explanation`.
-    pub fn prepare(&self, events: Vec<(Option<String>, Event)>) -> Vec<Incoming> {
+    /// fingerprinted event carries its `explanation`. An event given only a
+    /// template keeps its received line (`verbatim`); one fingerprinted
+    /// (its frames marked in-app, its fingerprint set) no longer matches it.
+    pub fn prepare(&self, mut events: Vec<Incoming>) -> Vec<Incoming> {
         let mut fingerprinter = self
             .fingerprinter
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut batch = Vec::with_capacity(events.len());
-        for (key, mut event) in events {
-            if is_grouped(&event) {
-                fingerprinter.apply(&mut event);
+        for incoming in &mut events {
+            let event = &mut incoming.event;
+            if is_grouped(event) {
+                fingerprinter.apply(event);
+                incoming.verbatim = None;
             } else if event.template.is_none() {
                 event.template = Some(mask::mask(&event.message));
             }
-            batch.push(Incoming { event, key });
         }
-        batch
+        events
     }
 
     /// Writes the template miner's state atomically (a temporary file, then a
@@ -150,6 +152,21 @@ pub fn save_miner(path: &Path, miner: &TemplateMiner) -> Result<(), PipelineErro
 mod tests {
     use super::*;
     use faultline_event::SourcePos;
+    use faultline_store::Verbatim;
+    use std::sync::Arc;
+
+    /// `event` as received in a wire batch, with its line.
+    fn received(key: Option<&str>, event: Event) -> Incoming {
+        let line = serde_json::to_vec(&event).unwrap();
+        Incoming {
+            verbatim: Some(Verbatim {
+                range: 0..line.len(),
+                body: Arc::new(line),
+            }),
+            event,
+            key: key.map(String::from),
+        }
+    }
 
     #[test]
     fn keys_prefer_the_source_position_then_the_batch_line() {
@@ -174,7 +191,7 @@ mod tests {
         error.level = Some(Level::Error);
         let mut info = Event::new("user 17 logged in");
         info.level = Some(Level::Info);
-        let batch = pipeline.prepare(vec![(Some("k:1".into()), error), (None, info)]);
+        let batch = pipeline.prepare(vec![received(Some("k:1"), error), received(None, info)]);
         assert!(batch[0].event.fingerprint.is_some());
         let explanation = batch[0].event.explanation.as_deref().unwrap();
         assert!(explanation.starts_with("grouped by"));
@@ -185,6 +202,11 @@ mod tests {
             batch[1].event.template.as_deref(),
             Some("user <num> logged in")
         );
+        assert!(
+            batch[0].verbatim.is_none(),
+            "a fingerprinted event is changed"
+        );
+        assert!(batch[1].verbatim.is_some(), "a templated one is its line");
     }
 
     #[test]
@@ -193,10 +215,10 @@ mod tests {
         let pipeline = Pipeline::open(Default::default(), dir.path()).unwrap();
         let mut event = Event::new("disk /dev/sda1 is 91% full");
         event.level = Some(Level::Warn);
-        let first = pipeline.prepare(vec![(None, event.clone())]);
+        let first = pipeline.prepare(vec![received(None, event.clone())]);
         pipeline.save_templates().unwrap();
         let reopened = Pipeline::open(Default::default(), dir.path()).unwrap();
-        let again = reopened.prepare(vec![(None, event)]);
+        let again = reopened.prepare(vec![received(None, event)]);
         assert_eq!(first[0].event.fingerprint, again[0].event.fingerprint);
         assert!(dir.path().join(TEMPLATES_FILE).exists());
     }

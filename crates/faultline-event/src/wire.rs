@@ -83,6 +83,9 @@ pub struct Decoded {
     pub batch_id: Option<String>,
     /// `(line number, event)`, line numbers 1-based and counting the header.
     pub events: Vec<(usize, Event)>,
+    /// Where each event's line lies in the plain (decompressed) body,
+    /// without its line end: `spans[i]` is the JSON `events[i]` was read from.
+    pub spans: Vec<std::ops::Range<usize>>,
     pub rejected: Vec<LineError>,
 }
 
@@ -222,7 +225,11 @@ fn decode_plain(body: &[u8]) -> Result<Decoded, WireError> {
             None => serde_json::from_slice::<Event>(line),
         };
         match event {
-            Ok(event) => decoded.events.push((number, event)),
+            Ok(event) => {
+                let start = line.as_ptr() as usize - body.as_ptr() as usize;
+                decoded.events.push((number, event));
+                decoded.spans.push(start..start + line.len());
+            }
             Err(err) => decoded.rejected.push(LineError {
                 line: number,
                 message: err.to_string(),
@@ -274,6 +281,19 @@ mod tests {
         assert_eq!(decoded.rejected.len(), 1);
         assert_eq!(decoded.rejected[0].line, 2);
         assert!(decoded.rejected[0].message.contains("expected value"));
+    }
+
+    #[test]
+    fn each_event_knows_the_bytes_of_its_line() {
+        let body =
+            b"{\"faultline_batch\":1}\n{\"message\":\"one\"}\r\n\nnope\n{\"message\":\"two\"}";
+        let decoded = decode(body, DEFAULT_MAX_DECODED_BYTES).unwrap();
+        let lines: Vec<&[u8]> = decoded.spans.iter().map(|s| &body[s.clone()]).collect();
+        assert_eq!(
+            lines,
+            [&b"{\"message\":\"one\"}"[..], &b"{\"message\":\"two\"}"[..]]
+        );
+        assert_eq!(decoded.spans.len(), decoded.events.len());
     }
 
     #[test]

@@ -92,6 +92,24 @@ pub struct Incoming {
     /// `file_id:offset` from `event.source`, or `batch_id:line` from the
     /// client batch; `None` stores the event without deduplication.
     pub key: Option<String>,
+    /// The JSON line `event` was decoded from, if the caller has it and
+    /// changed nothing in the event since but its `template`: the
+    /// write-ahead log then keeps that line as it came, with the template
+    /// beside it, instead of encoding the event again.
+    pub verbatim: Option<Verbatim>,
+}
+
+/// The bytes of the JSON line an event was decoded from: `body[range]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verbatim {
+    pub body: std::sync::Arc<Vec<u8>>,
+    pub range: std::ops::Range<usize>,
+}
+
+impl Verbatim {
+    pub fn bytes(&self) -> &[u8] {
+        &self.body[self.range.clone()]
+    }
 }
 
 /// What [`Store::ingest`] did with a batch.

@@ -28,7 +28,7 @@
 //!     module: None,
 //!     explanation: "grouped by: message template".into(),
 //! };
-//! let incoming = Incoming { event, key: Some("9555e8555c62dcfd:0".into()) };
+//! let incoming = Incoming { event, key: Some("9555e8555c62dcfd:0".into()), verbatim: None };
 //! let first = store.ingest(vec![incoming.clone()], &meta)?;
 //! let retry = store.ingest(vec![incoming], &meta)?;
 //! assert_eq!((first.accepted, retry.duplicates), (1, 1));

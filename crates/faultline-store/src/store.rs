@@ -117,6 +117,10 @@ impl Store {
             .into_iter()
             .map(|mut incoming| {
                 let inferred = stamp(&mut incoming.event, now);
+                if inferred {
+                    // The received line has no `ts`: the event is no longer it.
+                    incoming.verbatim = None;
+                }
                 (incoming, inferred)
             })
             .collect();
@@ -127,8 +131,12 @@ impl Store {
             duplicates: reservation.duplicates,
         };
         if !fresh.is_empty() {
-            let entries = self.describe(fresh, meta);
+            let mut entries = self.describe(fresh, meta);
             let body = wal::batch_body_with(|out| entry::encode_into(&entries, out));
+            // The received body is not kept past its log record.
+            for entry in &mut entries {
+                entry.verbatim = None;
+            }
             if let Err(e) = self.write(body, entries) {
                 reservation.release();
                 return Err(e);
@@ -236,13 +244,20 @@ impl Store {
         let groups = read(&self.shared.groups);
         let mut described = HashSet::new();
         let mut entries = Vec::with_capacity(fresh.len());
-        for Incoming { event, key } in fresh {
+        for Incoming {
+            event,
+            key,
+            verbatim,
+        } in fresh
+        {
             let new_group = event
                 .fingerprint
                 .as_deref()
                 .is_some_and(|fp| !groups.contains(fp) && described.insert(fp.to_string()));
             let meta = new_group.then(|| meta(&event));
-            entries.push(Entry { key, meta, event });
+            let mut entry = Entry::new(key, meta, event);
+            entry.verbatim = verbatim;
+            entries.push(entry);
         }
         entries
     }

@@ -259,3 +259,69 @@ fn a_store_with_no_new_events_still_merges_its_idle_days() {
     let found = store.search(&SearchQuery::default()).unwrap();
     assert_eq!(found.total, 150);
 }
+
+/// Events handed over with the JSON line they were decoded from are logged
+/// as that line: after a crash they replay as exactly the events the store
+/// held, including one whose line had no `ts` (which the store stamps, so
+/// it is logged in full instead).
+#[test]
+fn events_logged_as_their_received_lines_replay_as_the_events_stored() {
+    use faultline_event::Event;
+    use faultline_store::{Incoming, Verbatim};
+    let lines = [
+        format!(
+            r#"{{"ts":"{}","message":"GET /cart 200","fields":{{"status":200,"ua":"a \"b\""}},"source":{{"path":"/l","file_id":"ab","offset":7}}}}"#,
+            today().to_rfc3339()
+        ),
+        format!(
+            r#"{{ "message" : "user 17 logged in", "ts" : "{}", "template": "from the line" }}"#,
+            today().to_rfc3339()
+        ),
+        r#"{"message":"no time \u00e9","level":"info"}"#.to_string(),
+    ];
+    let body = Arc::new(lines.join("\n").into_bytes());
+    let mut start = 0;
+    let incoming: Vec<Incoming> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let range = start..start + line.len();
+            start = range.end + 1;
+            let mut event: Event = serde_json::from_str(line).unwrap();
+            if event.template.is_none() {
+                event.template = Some(format!("template {i}"));
+            }
+            Incoming {
+                event,
+                key: Some(format!("v-{i}")),
+                verbatim: Some(Verbatim {
+                    body: body.clone(),
+                    range,
+                }),
+            }
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), quiet()).unwrap();
+    store.ingest(incoming, &meta).unwrap();
+    let crashed = tempfile::tempdir().unwrap();
+    copy_dir(&dir.path().join("wal"), &crashed.path().join("wal"));
+    store.commit().unwrap();
+    let events = |store: &Store| {
+        let mut hits: Vec<Event> = store
+            .search(&SearchQuery::default())
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| h.event)
+            .collect();
+        hits.sort_by(|a, b| a.message.cmp(&b.message));
+        hits
+    };
+    let stored = events(&store);
+    assert_eq!(stored.len(), 3);
+    assert_eq!(stored[1].template.as_deref(), Some("template 2"));
+    assert_eq!(stored[2].template.as_deref(), Some("from the line"));
+    let reopened = Store::open(crashed.path(), quiet()).unwrap();
+    assert_eq!(events(&reopened), stored);
+}

@@ -27,6 +27,7 @@ fn incoming(fp: &str, key: &str, ts: DateTime<Utc>) -> Incoming {
     Incoming {
         event,
         key: Some(key.into()),
+        verbatim: None,
     }
 }
 

@@ -21,6 +21,7 @@ pub fn batch(prefix: &str, n: usize) -> Vec<Incoming> {
             Incoming {
                 event,
                 key: Some(key),
+                verbatim: None,
             }
         })
         .collect()

@@ -179,7 +179,11 @@ fn write_store(store: &Store, events: Vec<Event>) -> anyhow::Result<()> {
                 event.template = Some(mask(&event.message));
             }
             let key = key_of(&event, None, 0);
-            Incoming { event, key }
+            Incoming {
+                event,
+                key,
+                verbatim: None,
+            }
         })
         .collect();
     store
