@@ -113,6 +113,12 @@ impl Day {
         })
     }
 
+    /// Whether tantivy keeps this day sorted by template
+    /// ([`IndexOrder::Template`] when it was created).
+    pub fn in_template_order(&self) -> bool {
+        self.index.settings().sort_by_field.is_some()
+    }
+
     /// The write-ahead log position stored by this day's last commit.
     pub fn committed(&self) -> Option<u64> {
         self.slot().committed
