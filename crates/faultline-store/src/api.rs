@@ -34,7 +34,7 @@ pub struct StoreConfig {
 pub enum IndexOrder {
     /// By message template: events alike sit next to each other, so their
     /// stored form, posting lists and columns compress better (about a
-    /// quarter smaller), for about a sixth more indexing CPU (tantivy sorts
+    /// quarter smaller), for about 15% more of the collector's CPU (tantivy sorts
     /// each segment as it writes it, and merges segments by the same order).
     #[default]
     Template,
