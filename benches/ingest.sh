@@ -43,6 +43,8 @@ esac
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+# shellcheck source=benches/collector.sh
+source benches/collector.sh
 corpus="target/bench-corpus/${mib}mib"
 batches="target/bench-corpus/${mib}mib-wire"
 bin="${INGEST_BIN:-target/release/faultline}"
@@ -105,17 +107,8 @@ if [[ -n "${INGEST_CONFIG:-}" ]]; then config_args=(--config "$INGEST_CONFIG"); 
 start_collector() {
 	"$bin" collect --listen 127.0.0.1:0 --data "$1" --log-format json "${config_args[@]}" 2>"$2" &
 	collector_pid=$!
-	local addr=""
-	for _ in $(seq 200); do
-		addr="$(grep -o '"addr":"[^"]*"' "$2" | head -n 1 | cut -d'"' -f4 || true)"
-		if [[ -n "$addr" ]] && curl -sf "http://$addr/readyz" >/dev/null; then break; fi
-		sleep 0.05
-	done
-	[[ -n "$addr" ]] || {
-		echo "collector did not start" >&2
-		cat "$2" >&2
-		exit 1
-	}
+	local addr
+	addr="$(collector_address "$2" 200 0.05)" || exit 1
 	base="http://$addr"
 }
 start_collector "$work/data" "$work/log"

@@ -16,6 +16,8 @@ set -euo pipefail
 
 bin="${1:?usage: $0 BIN [BATCHES_DIR] [N] [OUT]}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=benches/collector.sh
+source "$root/benches/collector.sh"
 batches="${2:-$root/target/bench-corpus/32mib-wire}"
 n="${3:-20}"
 out="${4:-$root/target/callgrind.ingest}"
@@ -40,17 +42,8 @@ valgrind --tool=callgrind --callgrind-out-file="$out" \
 	"$bin" collect --listen 127.0.0.1:0 --data "$work/data" --log-format json \
 	${INGEST_CONFIG:+--config "$INGEST_CONFIG"} 2>"$work/log" &
 pid=$!
-addr=""
-for _ in $(seq 600); do
-	addr="$(grep -o '"addr":"[^"]*"' "$work/log" | head -n 1 | cut -d'"' -f4 || true)"
-	if [[ -n "$addr" ]] && curl -sf "http://$addr/readyz" >/dev/null; then break; fi
-	sleep 0.2
-done
-[[ -n "$addr" ]] || {
-	echo "collector did not start" >&2
-	cat "$work/log" >&2
-	exit 1
-}
+# valgrind starts the collector about 50 times slower.
+addr="$(collector_address "$work/log" 600 0.2)" || exit 1
 find "$batches" -name 'b*.gz' | sort | head -n "$n" | while read -r f; do
 	curl -sf -o /dev/null -X POST -H 'content-type: application/x-ndjson' \
 		-H 'content-encoding: gzip' --data-binary @"$f" "http://$addr/api/v1/ingest"

@@ -1,0 +1,19 @@
+# Sourced by the collector benchmarks (ingest.sh, ingest_callgrind.sh).
+
+# collector_address LOG TRIES PAUSE: waits until the collector writing its
+# JSON log to LOG answers /readyz (TRIES checks, PAUSE seconds apart) and
+# prints its address; otherwise prints the log and fails.
+collector_address() {
+	local log="$1" tries="$2" pause="$3" addr=""
+	for _ in $(seq "$tries"); do
+		addr="$(grep -o '"addr":"[^"]*"' "$log" | head -n 1 | cut -d'"' -f4 || true)"
+		if [[ -n "$addr" ]] && curl -sf "http://$addr/readyz" >/dev/null; then
+			echo "$addr"
+			return 0
+		fi
+		sleep "$pause"
+	done
+	echo "collector did not start" >&2
+	cat "$log" >&2
+	return 1
+}
