@@ -19,8 +19,8 @@
 //! The events go in file by file, unless `--arrival` sorts them by time
 //! first, as a collector receiving from many shippers at once sees them.
 
-use faultline_event::{Event, Level};
-use faultline_fingerprint::{Config, Fingerprinter, mask};
+use faultline_event::Event;
+use faultline_fingerprint::{Config, Fingerprinter, is_grouped, mask};
 use faultline_parse::format::Registry;
 use faultline_parse::{Options, Parser};
 use faultline_store::{EventIndex, IndexOrder, SearchQuery, StatsQuery, StoreConfig};
@@ -143,8 +143,8 @@ fn restamp_into_one_day(events: &mut [Event]) {
 }
 
 /// Every file under `dir`, parsed and prepared as the collector prepares
-/// events (`faultline_collector::pipeline::Pipeline::prepare`: only errors,
-/// warnings and exceptions form groups); and their total bytes.
+/// events (`faultline_collector::pipeline::Pipeline::prepare`: only those
+/// [`is_grouped`] are fingerprinted); and their total bytes.
 fn load(dir: &Path) -> (Vec<Event>, u64) {
     let parser = Parser::new(Registry::builtin(), Options::default()).expect("default parser");
     let mut fingerprinter = Fingerprinter::new(Config::default()).expect("default config");
@@ -157,9 +157,7 @@ fn load(dir: &Path) -> (Vec<Event>, u64) {
         bytes += data.len() as u64;
         let name = path.display().to_string();
         for mut event in parser.parse_bytes(&data, Some(&name)).events {
-            let grouped =
-                event.exception.is_some() || event.level.is_some_and(Level::is_warning_or_above);
-            if grouped {
+            if is_grouped(&event) {
                 fingerprinter.apply(&mut event);
             } else {
                 event.template = Some(mask::mask(&event.message));

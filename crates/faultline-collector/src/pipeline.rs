@@ -3,7 +3,7 @@
 //! behind a lock, because it learns in arrival order), every event gets its
 //! message template, and new groups are described for the group store.
 
-use faultline_event::{Event, Level};
+use faultline_event::Event;
 use faultline_fingerprint::template::TemplateMiner;
 use faultline_fingerprint::{Fingerprinter, culprit, culprit_module, mask, title};
 use faultline_store::{GroupMeta, Incoming, IngestOutcome, Store, StoreError};
@@ -88,11 +88,7 @@ impl Pipeline {
     }
 }
 
-/// Errors and warnings, and anything carrying an exception, form groups (the
-/// same rule as `faultline analyze`); other events are only indexed.
-pub fn is_grouped(event: &Event) -> bool {
-    event.exception.is_some() || event.level.is_some_and(Level::is_warning_or_above)
-}
+pub use faultline_fingerprint::is_grouped;
 
 /// The idempotency key of an event: `file_id:offset` when the event says
 /// where it came from, else `batch_id:line` when the batch has an id, else
@@ -151,7 +147,7 @@ pub fn save_miner(path: &Path, miner: &TemplateMiner) -> Result<(), PipelineErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use faultline_event::SourcePos;
+    use faultline_event::{Level, SourcePos};
     use faultline_store::Verbatim;
     use std::sync::Arc;
 

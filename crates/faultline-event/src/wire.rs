@@ -216,19 +216,17 @@ fn decode_plain(body: &[u8]) -> Result<Decoded, WireError> {
                 Err(_) => {} // not a header after all: read it as an event
             }
         }
+        let start = line.as_ptr() as usize - body.as_ptr() as usize;
+        let span = start..start + line.len();
         let event = match text {
             // `line` is `body` cut at ASCII bytes, so at characters' bounds.
-            Some(text) => {
-                let start = line.as_ptr() as usize - body.as_ptr() as usize;
-                serde_json::from_str::<Event>(&text[start..start + line.len()])
-            }
+            Some(text) => serde_json::from_str::<Event>(&text[span.clone()]),
             None => serde_json::from_slice::<Event>(line),
         };
         match event {
             Ok(event) => {
-                let start = line.as_ptr() as usize - body.as_ptr() as usize;
                 decoded.events.push((number, event));
-                decoded.spans.push(start..start + line.len());
+                decoded.spans.push(span);
             }
             Err(err) => decoded.rejected.push(LineError {
                 line: number,

@@ -59,3 +59,12 @@ pub mod rules;
 pub use display::{culprit, culprit_module, title};
 pub use fingerprinter::{Basis, Config, ConfigError, Decision, FINGERPRINT_VERSION, Fingerprinter};
 pub use rules::RuleConfig;
+
+use faultline_event::{Event, Level};
+
+/// Whether an event forms an error group: errors and warnings, and anything
+/// carrying an exception. Others are only indexed, with their template. The
+/// collector, `faultline analyze` and the benchmarks all go by this rule.
+pub fn is_grouped(event: &Event) -> bool {
+    event.exception.is_some() || event.level.is_some_and(Level::is_warning_or_above)
+}

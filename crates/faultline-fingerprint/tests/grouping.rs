@@ -6,7 +6,7 @@
 //! must share a fingerprint; within a `differ` case every pair must differ.
 //! `UPDATE_EXPECT=1` rewrites `golden.json`.
 
-use faultline_event::{Event, Level};
+use faultline_event::Event;
 use faultline_fingerprint::{Config, FINGERPRINT_VERSION, Fingerprinter};
 use faultline_parse::format::Registry;
 use faultline_parse::{Options, Parser};
@@ -34,7 +34,7 @@ fn event_of(parser: &Parser, path: &Path) -> Event {
         .parse_bytes(&bytes, Some(&name))
         .events
         .into_iter()
-        .filter(|e| e.exception.is_some() || e.level.is_some_and(Level::is_warning_or_above))
+        .filter(faultline_fingerprint::is_grouped)
         .collect();
     assert_eq!(
         events.len(),

@@ -149,15 +149,16 @@ impl EventIndex {
         }
         for (date, mut events) in by_day {
             let day = self.day(date)?;
+            if !keep(&day) {
+                continue;
+            }
             if day.in_template_order() {
                 // tantivy sorts the segment by template anyway (stably, so
                 // the result is the same); handed over in runs already
                 // sorted, its per-column sorts find them and do less work.
                 events.sort_by(|a, b| a.0.template.cmp(&b.0.template));
             }
-            if keep(&day) {
-                day.add(events.into_iter().map(|(e, ts)| day.fields.document(e, ts)))?;
-            }
+            day.add(events.into_iter().map(|(e, ts)| day.fields.document(e, ts)))?;
         }
         Ok(())
     }
