@@ -243,6 +243,15 @@ impl EventIndex {
         dir_size(&self.dir)
     }
 
+    /// Segments searched, summed over days: what a query opens, and what
+    /// the merge policy keeps in check.
+    pub fn segment_count(&self) -> usize {
+        self.read_days()
+            .values()
+            .map(|day| day.reader.searcher().segment_readers().len())
+            .sum()
+    }
+
     /// Where the committed index's bytes go, summed over days and segments:
     /// `(part, bytes)` with parts such as `postings/message` or `store`,
     /// largest first. For benchmarks and capacity planning.
@@ -475,6 +484,83 @@ mod tests {
         }
         assert_eq!(merged[0].len(), 300);
         assert_eq!(merged[0].first().unwrap(), "step 0 of job <num>");
+    }
+
+    /// The segment ids of a day's folder: those its meta lists, and those
+    /// with files on disk.
+    fn segments_listed_and_on_disk(day: &std::path::Path) -> (Vec<String>, Vec<String>) {
+        let meta: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(day.join("meta.json")).unwrap()).unwrap();
+        let mut listed: Vec<String> = meta["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["segment_id"].as_str().unwrap().replace('-', ""))
+            .collect();
+        let mut on_disk: Vec<String> = std::fs::read_dir(day)
+            .unwrap()
+            .filter_map(|entry| {
+                let name = entry.unwrap().file_name().into_string().unwrap();
+                let (stem, _) = name.split_once('.')?;
+                (stem.len() == 32).then(|| stem.to_string())
+            })
+            .collect();
+        listed.sort();
+        on_disk.sort();
+        on_disk.dedup();
+        (listed, on_disk)
+    }
+
+    #[test]
+    fn a_day_closed_while_its_segments_merge_ends_as_one_segment_without_leftover_files() {
+        for order in [IndexOrder::Template, IndexOrder::Arrival] {
+            let dir = tempfile::tempdir().unwrap();
+            let config = StoreConfig {
+                index_order: order,
+                index_memory_bytes: 16 << 20,
+                ..StoreConfig::default()
+            };
+            let index = EventIndex::open(dir.path(), &config).unwrap();
+            let ts = "2026-11-26T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
+            // One segment per commit: tantivy's merge policy merges them
+            // eight at a time, and the day goes idle (its commits come
+            // quicker here than a collector's, once a second) while the
+            // last such merge still runs.
+            for commit in 0..16u64 {
+                let events: Vec<Event> = (0..1000)
+                    .map(|i| {
+                        let mut event = Event::new(format!("job {i} step {commit}"));
+                        event.template = Some(format!("job <num> step {}", i % 7));
+                        event.ts = Some(ts + chrono::Duration::seconds(i));
+                        event
+                    })
+                    .collect();
+                index.add(&events).unwrap();
+                index.commit_with(commit + 1).unwrap();
+            }
+            for _ in 0..day::IDLE_COMMITS_BEFORE_CLOSE {
+                index.commit_with(17).unwrap();
+            }
+            index.settle();
+            assert_eq!(
+                index.segment_count(),
+                1,
+                "{order:?}: the idle day is one segment"
+            );
+            let (listed, on_disk) = segments_listed_and_on_disk(&dir.path().join("2026-11-26"));
+            assert_eq!(listed.len(), 1, "{order:?}");
+            assert_eq!(
+                on_disk, listed,
+                "{order:?}: files of merged-away segments are deleted"
+            );
+            let all = index
+                .search(&crate::SearchQuery {
+                    limit: Some(1),
+                    ..crate::SearchQuery::default()
+                })
+                .unwrap();
+            assert_eq!(all.total, 16_000, "{order:?}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 use tantivy::directory::MmapDirectory;
+use tantivy::indexer::NoMergePolicy;
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{
     Index, IndexReader, IndexSettings, IndexSortByField, IndexWriter, Order, ReloadPolicy,
@@ -199,20 +200,33 @@ impl Day {
     /// written, and one segment holds one term dictionary and full docstore
     /// blocks instead of one per commit's leftovers (about 7% smaller). The
     /// commit thread does not wait: merging a large day takes a while.
+    ///
+    /// The merges tantivy's merge policy already started are let finish
+    /// first (a merge of a busy day's large segments can outlast the idle
+    /// commits): a merge of all segments started beside them failed, and
+    /// left the day in many segments, with the files of the segments those
+    /// merges replaced still on disk.
     fn close(
         &self,
-        mut writer: IndexWriter<TantivyDocument>,
+        writer: IndexWriter<TantivyDocument>,
     ) -> Result<JoinHandle<Result<(), StoreError>>, StoreError> {
         let (path, index, reader) = (self.path.clone(), self.index.clone(), self.reader.clone());
         std::thread::Builder::new()
             .name("index-day-merge".into())
             .spawn(move || {
                 let err = index_err(&path);
+                writer.set_merge_policy(Box::new(NoMergePolicy));
+                writer.wait_merging_threads().map_err(&err)?;
                 let segments = index.searchable_segment_ids().map_err(&err)?;
-                if segments.len() > 1 {
-                    writer.merge(&segments).wait().map_err(&err)?;
-                    reader.reload().map_err(&err)?;
+                if segments.len() <= 1 {
+                    return Ok(());
                 }
+                let mut writer: IndexWriter<TantivyDocument> = index
+                    .writer_with_num_threads(1, MIN_THREAD_MEMORY_BYTES)
+                    .map_err(&err)?;
+                writer.set_merge_policy(Box::new(NoMergePolicy));
+                writer.merge(&segments).wait().map_err(&err)?;
+                reader.reload().map_err(&err)?;
                 writer.wait_merging_threads().map_err(&err)
             })
             .map_err(|source| StoreError::Io {
