@@ -94,14 +94,16 @@ fn main() {
     index.commit_with(u64::MAX).expect("commit");
     let (wall, cpu) = (started.elapsed().as_secs_f64(), cpu_seconds() - cpu0);
     let unmerged = index.size_bytes();
+    let unmerged_segments = index.segment_count();
     // What the collector does once a day stops receiving events: its idle
     // writer merges the day into one segment and closes.
-    let merge_started = Instant::now();
+    let (merge_cpu0, merge_started) = (cpu_seconds(), Instant::now());
     for _ in 0..IDLE_COMMITS {
         index.commit_with(u64::MAX).expect("commit");
     }
     index.settle();
     let merge_seconds = merge_started.elapsed().as_secs_f64();
+    let merge_cpu = cpu_seconds() - merge_cpu0;
     let mib = raw_bytes as f64 / f64::from(1 << 20);
     let size = index.size_bytes();
     println!("events            {}", events.len());
@@ -111,11 +113,16 @@ fn main() {
         size as f64 / raw_bytes as f64,
         unmerged as f64 / raw_bytes as f64
     );
-    println!("indexing          {wall:.2} s wall, {cpu:.2} CPU-s");
     println!(
-        "throughput        {:.1} MiB/s wall, {:.1} MiB/s per core",
+        "indexing          {wall:.2} s wall, {cpu:.2} CPU-s (merges while indexing included), {} segments",
+        unmerged_segments
+    );
+    println!("day's last merge  {merge_cpu:.2} CPU-s");
+    println!(
+        "throughput        {:.1} MiB/s wall, {:.1} MiB/s per core; {:.1} MiB/s per core with the last merge",
         mib / wall,
-        mib / cpu
+        mib / cpu,
+        mib / (cpu + merge_cpu)
     );
     for (part, bytes) in index.space_usage().expect("space usage") {
         if bytes * 100 >= size {
