@@ -3,15 +3,19 @@
 //!
 //! ```text
 //! cargo run -q --release -p faultline-benches --example demo -- target/bench-corpus --mib 64
-//! cargo run -q --release -p faultline-benches --example index_size -- target/bench-corpus [--out DIR] [--one-day] [--arrival] [--order template|arrival] [--commit-ms 1000] [--legacy]
+//! cargo run -q --release -p faultline-benches --example index_size -- target/bench-corpus [--out DIR] [--one-day] [--arrival] [--order template|arrival] [--commit-ms 1000 | --commit-events N] [--legacy]
 //! ```
 //!
 //! Every file under the corpus folder is parsed up front (not timed), and
 //! each event prepared as the collector prepares what a shipper sends:
 //! errors, warnings and events with an exception fingerprinted, every other
 //! event only templated; the events are then added in batches of 1000 with a commit
-//! every second (`--commit-ms`), as the store does, and a last commit; then
-//! 30 commits without events, after which the day merges into one segment.
+//! every second (`--commit-ms`), as the store does, or every N events
+//! (`--commit-events`: the segments a collector receiving N events a second
+//! writes, whatever this machine's speed), and a last commit; then 30
+//! commits without events, after which the day merges into one segment. The
+//! CPU of indexing includes tantivy's merges while it runs; the day's last
+//! merge is reported apart.
 //! Throughput is raw log bytes per second of wall time and per CPU second of
 //! the process while indexing (Linux: `/proc/self/stat`). `--legacy` writes
 //! the legacy schema (3: every value of `fields` also indexed as terms), for
@@ -43,12 +47,20 @@ fn main() {
     let mut arrival = false;
     let mut order = IndexOrder::default();
     let mut commit_every = Duration::from_secs(1);
+    let mut commit_batches: Option<usize> = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--out" => out = PathBuf::from(args.next().expect("--out DIR")),
             "--commit-ms" => {
                 let ms = args.next().and_then(|v| v.parse().ok());
                 commit_every = Duration::from_millis(ms.expect("--commit-ms MS"));
+            }
+            "--commit-events" => {
+                let n: usize = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--commit-events N");
+                commit_batches = Some(n.div_ceil(BATCH).max(1));
             }
             "--one-day" => one_day = true,
             "--legacy" => legacy = true,
@@ -86,7 +98,11 @@ fn main() {
     let mut last_commit = Instant::now();
     for (n, batch) in events.chunks(BATCH).enumerate() {
         index.add(batch).expect("add");
-        if last_commit.elapsed() >= commit_every {
+        let due = match commit_batches {
+            Some(every) => (n + 1) % every == 0,
+            None => last_commit.elapsed() >= commit_every,
+        };
+        if due {
             index.commit_with(n as u64).expect("commit");
             last_commit = Instant::now();
         }
