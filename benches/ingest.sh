@@ -14,8 +14,9 @@
 # collector, which parses them (INGEST_SKIP_SEGMENTS=1 skips this).
 #
 # Reports: ingest MB/s of raw log bytes (wall clock, and per CPU second of
-# the collector process, read from /proc/<pid>/stat), the same for NDJSON
-# bytes, index size against raw bytes, search visibility (a unique token
+# the collector process, read from /proc/<pid>/stat, while the batches are
+# sent, then until every day has merged into one segment: merges included),
+# the same for NDJSON bytes, index size against raw bytes, search visibility (a unique token
 # posted, search polled until it appears), and top-groups query p50/p99
 # over 200 requests. The corpus and its batches are kept under
 # target/bench-corpus/ and reused.
@@ -136,6 +137,7 @@ if [[ -n "$perf_pid" ]]; then
 	wait "$perf_pid" || true
 fi
 
+probes_before="$(cpu_ticks)"
 token="visibility$(date +%s%N)"
 posted="$(date +%s.%N)"
 printf '{"level":"error","message":"probe %s"}\n' "$token" |
@@ -153,10 +155,29 @@ for _ in $(seq 200); do
 	curl -s -o /dev/null -w '%{time_total}\n' "$base/api/v1/groups?since=3650d&limit=20"
 done | sort -n >"$work/latency"
 
+probes_cpu=$(($(cpu_ticks) - probes_before))
+
 # A day idle for 30 commits (30 s) merges into one segment: the size right
-# after ingest, then once every day has merged.
+# after ingest, then once every day has merged. The collector's CPU until
+# then (less the probes above) is the ingest's cost with its merges: the
+# indexing still queued at the last acknowledgement, tantivy's merges, and
+# each day's last merge.
 index_bytes="$(du -sb "$work/data/index" | cut -f1)"
-sleep 40
+# merged_days DIR: succeeds once every day's index under DIR is one segment.
+merged_days() {
+	python3 - "$1" <<'PY'
+import json, pathlib, sys
+metas = list(pathlib.Path(sys.argv[1]).glob("*/meta.json"))
+sys.exit(0 if metas and all(len(json.loads(m.read_text())["segments"]) <= 1 for m in metas) else 1)
+PY
+}
+sleep 30
+for _ in $(seq 300); do
+	merged_days "$work/data/index" && break
+	sleep 1
+done
+sleep 1
+cpu_settled="$(cpu_ticks)"
 kill -TERM "$collector_pid"
 wait "$collector_pid" || true
 collector_pid=""
@@ -164,6 +185,7 @@ merged_bytes="$(du -sb "$work/data/index" | cut -f1)"
 
 awk -v raw="$raw_bytes" -v nd="$ndjson_bytes" -v s="$start" -v e="$end" \
 	-v c0="$cpu_before" -v c1="$cpu_after" -v hz="$ticks_per_second" \
+	-v c2="$cpu_settled" -v probes="$probes_cpu" \
 	-v idx="$index_bytes" -v merged="$merged_bytes" -v posted="$posted" -v visible="$visible" \
 	-v clients="$clients" -v cores="$(nproc)" '
 BEGIN {
@@ -173,6 +195,8 @@ BEGIN {
 	printf "wall          %.2f s; collector cpu %.2f s\n", wall, cpu
 	printf "ingest        %.1f MB/s raw (%.1f MB/s NDJSON) wall clock\n", raw / 1e6 / wall, nd / 1e6 / wall
 	printf "per core      %.1f MB/s raw (%.1f MB/s NDJSON) per collector CPU second\n", raw / 1e6 / cpu, nd / 1e6 / cpu
+	settled = (c2 - c0 - probes) / hz
+	printf "with merges   %.1f MB/s raw (%.1f MB/s NDJSON) per collector CPU second until every day merged (cpu %.2f s)\n", raw / 1e6 / settled, nd / 1e6 / settled, settled
 	printf "index size    %.1f MB = %.3f x raw; %.1f MB = %.3f x raw once the idle days merged\n", idx / 1e6, idx / raw, merged / 1e6, merged / raw
 	if (visible != "") printf "visibility    %.2f s from acknowledgement to search\n", visible - posted
 	else print "visibility    not seen within 20 s"
