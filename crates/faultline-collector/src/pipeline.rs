@@ -94,11 +94,21 @@ pub use faultline_fingerprint::is_grouped;
 /// where it came from, else `batch_id:line` when the batch has an id, else
 /// none (stored without deduplication).
 pub fn key_of(event: &Event, batch_id: Option<&str>, line: usize) -> Option<String> {
+    // Built by hand: `format!` costs several times as much, once per event.
+    let key = |prefix: &str, n: u64| {
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(n);
+        let mut key = String::with_capacity(prefix.len() + 1 + digits.len());
+        key.push_str(prefix);
+        key.push(':');
+        key.push_str(digits);
+        key
+    };
     match (&event.source, batch_id) {
         (Some(source), _) if !source.file_id.is_empty() => {
-            Some(format!("{}:{}", source.file_id, source.offset))
+            Some(key(&source.file_id, source.offset))
         }
-        (_, Some(batch)) if !batch.is_empty() => Some(format!("{batch}:{line}")),
+        (_, Some(batch)) if !batch.is_empty() => Some(key(batch, line as u64)),
         _ => None,
     }
 }

@@ -189,8 +189,13 @@ pub(crate) fn plain_body(body: &[u8], limit: usize) -> Result<Cow<'_, [u8]>, Wir
 }
 
 fn decode_plain(body: &[u8]) -> Result<Decoded, WireError> {
+    // One line per event, nearly always: sized up front, so the events
+    // (several hundred bytes each) are not moved as the vector grows.
+    let lines = memchr::memchr_iter(b'\n', body).count() + 1;
     let mut decoded = Decoded {
         version: WIRE_VERSION,
+        events: Vec::with_capacity(lines),
+        spans: Vec::with_capacity(lines),
         ..Decoded::default()
     };
     // A body that is UTF-8 throughout (nearly every one) is checked once
@@ -198,7 +203,7 @@ fn decode_plain(body: &[u8]) -> Result<Decoded, WireError> {
     // another, each line is checked and one with bad bytes is rejected
     // alone.
     let text = simdutf8::basic::from_utf8(body).ok();
-    for (index, line) in body.split(|&b| b == b'\n').enumerate() {
+    for (index, line) in lines_of(body).enumerate() {
         let number = index + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -237,9 +242,34 @@ fn decode_plain(body: &[u8]) -> Result<Decoded, WireError> {
     Ok(decoded)
 }
 
+/// The lines of `body`, cut at `\n` (as `split`, found with `memchr`): the
+/// last one is what follows the last `\n`, empty when `body` ends with one.
+fn lines_of(body: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b'\n', body);
+    std::iter::from_fn(move || {
+        let from = start;
+        if from > body.len() {
+            return None;
+        }
+        let end = ends.next().unwrap_or(body.len());
+        start = end + 1;
+        Some(&body[from..end])
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_are_cut_as_split_cuts_them() {
+        for body in ["", "\n", "a", "a\n", "a\nb", "\n\n", "a\n\nbc\n", "\nx"] {
+            let ours: Vec<&[u8]> = lines_of(body.as_bytes()).collect();
+            let split: Vec<&[u8]> = body.as_bytes().split(|&b| b == b'\n').collect();
+            assert_eq!(ours, split, "{body:?}");
+        }
+    }
 
     /// Each decoded event's line number and message.
     fn messages(decoded: &Decoded) -> Vec<(usize, &str)> {

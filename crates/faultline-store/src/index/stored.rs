@@ -106,10 +106,11 @@ pub fn left_out_explanation(event: &Event) -> Option<&str> {
 /// newline, `path`; and the offset.
 pub fn left_out_source(event: &Event) -> Option<(String, u64)> {
     let source = event.source.as_ref().filter(|s| source_fits(s))?;
-    Some((
-        format!("{}\n{}", source.file_id, source.path),
-        source.offset,
-    ))
+    let mut column = String::with_capacity(source.file_id.len() + 1 + source.path.len());
+    column.push_str(&source.file_id);
+    column.push('\n');
+    column.push_str(&source.path);
+    Some((column, source.offset))
 }
 
 fn source_fits(source: &SourcePos) -> bool {
