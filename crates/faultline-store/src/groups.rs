@@ -174,7 +174,11 @@ impl GroupStore {
         }
     }
 
-    /// Forgets the days before `keep_from`, and the groups left without any.
+    /// Forgets the days before `keep_from`, and the groups left without any
+    /// unless a user set their status: a resolved group whose bug comes back
+    /// after retention is a regression, not a new group, and an ignored one
+    /// stays ignored. Such a group keeps its title, sample and first seen; no
+    /// ranking lists it until it has events again.
     pub(crate) fn retain(&mut self, keep_from: NaiveDate) {
         self.groups.retain(|_, g| {
             g.daily = g.daily.split_off(&keep_from);
@@ -182,7 +186,7 @@ impl GroupStore {
                 *days = days.split_off(&keep_from);
                 !days.is_empty()
             });
-            !g.daily.is_empty()
+            !g.daily.is_empty() || g.state.status != GroupStatus::Unresolved
         });
     }
 

@@ -127,6 +127,36 @@ fn retention_drops_old_days_and_emptied_groups() {
 }
 
 #[test]
+fn retention_keeps_what_a_user_decided_about_a_group_that_went_quiet() {
+    let mut s = store();
+    s.set_status("a", GroupStatus::Resolved, at(20, 9)).unwrap();
+    s.apply(&event("c", at(10, 5), "billing", Level::Warn), None);
+    s.set_status("c", GroupStatus::Ignored, at(11, 0)).unwrap();
+    // `a`'s events (the 20th) and `c`'s first one are past retention.
+    s.retain(at(21, 0).date_naive());
+    let a = s.get("a").expect("a resolved group outlives its events");
+    assert_eq!((a.count, a.state.status), (0, GroupStatus::Resolved));
+    assert!(a.daily.is_empty() && a.services.is_empty());
+    let listed = s.query(&GroupQuery::default(), today());
+    assert_eq!(fps(&listed), ["b", "c"], "a group without events is not ranked");
+
+    // The bug comes back a month later: a regression, not a new group.
+    s.apply(&event("a", at(29, 1), "billing", Level::Error), None);
+    let a = s.get("a").unwrap();
+    assert_eq!(a.count, 1);
+    assert_eq!(a.state.status, GroupStatus::Unresolved);
+    assert_eq!(a.state.regressed_at, Some(at(29, 1)));
+    assert_eq!(a.first_seen, at(20, 0), "first seen stays the first time");
+
+    // An ignored group stays ignored through retention.
+    s.retain(at(29, 0).date_naive());
+    s.apply(&event("c", at(30, 1), "billing", Level::Warn), None);
+    assert_eq!(status_of(&s, "c"), (GroupStatus::Ignored, None));
+    // An untriaged group is forgotten with its last day.
+    assert!(s.get("b").is_none());
+}
+
+#[test]
 fn a_snapshot_round_trips_with_its_position() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("groups.json");
