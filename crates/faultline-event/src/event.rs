@@ -132,12 +132,36 @@ fn ser_ts<S: Serializer>(ts: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::E
 }
 
 fn de_ts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-    let text: Option<String> = Option::deserialize(d)?;
-    match text {
-        None => Ok(None),
-        Some(text) => DateTime::parse_from_rfc3339(&text)
+    d.deserialize_option(TsVisitor)
+}
+
+/// Reads an RFC 3339 time, or `null`, from the text in place: no string is
+/// allocated per event when it has no escapes (nearly always).
+struct TsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TsVisitor {
+    type Value = Option<DateTime<Utc>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an RFC 3339 time or null")
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        DateTime::parse_from_rfc3339(text)
             .map(|t| Some(t.with_timezone(&Utc)))
-            .map_err(serde::de::Error::custom),
+            .map_err(E::custom)
     }
 }
 
@@ -196,5 +220,27 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("premature end of input"), "{err}");
+    }
+
+    #[test]
+    fn a_timestamp_reads_escaped_null_or_absent_and_refuses_other_types() {
+        let ts = |json: &str| serde_json::from_str::<Event>(json).map(|e| e.ts);
+        let expected = Utc.with_ymd_and_hms(2026, 11, 26, 7, 0, 1).unwrap();
+        assert_eq!(
+            ts(r#"{"ts":"2026-11-26T07:00:01Z"}"#).unwrap(),
+            Some(expected)
+        );
+        assert_eq!(
+            ts(r#"{"ts":"2026-11-26T07:00:01\u002B00:00"}"#).unwrap(),
+            Some(expected),
+            "an escaped character"
+        );
+        let from_reader =
+            serde_json::from_reader::<_, Event>(&br#"{"ts":"2026-11-26T07:00:01Z"}"#[..]);
+        assert_eq!(from_reader.unwrap().ts, Some(expected));
+        assert_eq!(ts(r#"{"ts":null}"#).unwrap(), None);
+        assert_eq!(ts(r#"{"message":"x"}"#).unwrap(), None);
+        let err = ts(r#"{"ts":1764140401}"#).unwrap_err().to_string();
+        assert!(err.contains("RFC 3339 time or null"), "{err}");
     }
 }

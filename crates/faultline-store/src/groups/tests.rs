@@ -138,7 +138,11 @@ fn retention_keeps_what_a_user_decided_about_a_group_that_went_quiet() {
     assert_eq!((a.count, a.state.status), (0, GroupStatus::Resolved));
     assert!(a.daily.is_empty() && a.services.is_empty());
     let listed = s.query(&GroupQuery::default(), today());
-    assert_eq!(fps(&listed), ["b", "c"], "a group without events is not ranked");
+    assert_eq!(
+        fps(&listed),
+        ["b", "c"],
+        "a group without events is not ranked"
+    );
 
     // The bug comes back a month later: a regression, not a new group.
     s.apply(&event("a", at(29, 1), "billing", Level::Error), None);
