@@ -445,13 +445,7 @@ mod tests {
     /// Events of ten templates, interleaved, over three commits; then the
     /// day idles until it is merged into one segment.
     fn indexed(order: IndexOrder) -> (tempfile::TempDir, EventIndex, Vec<Vec<String>>) {
-        let dir = tempfile::tempdir().unwrap();
-        let config = StoreConfig {
-            index_order: order,
-            index_memory_bytes: 16 << 20,
-            ..StoreConfig::default()
-        };
-        let index = EventIndex::open(dir.path(), &config).unwrap();
+        let (dir, index) = small_index(order);
         let ts = "2026-11-26T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
         for commit in 0..3u64 {
             let events: Vec<Event> = (0..100)
@@ -466,11 +460,28 @@ mod tests {
             index.commit_with(commit + 1).unwrap();
         }
         let unmerged = templates_on_disk(&index);
+        idle_until_merged(&index, 4);
+        (dir, index, unmerged)
+    }
+
+    /// An index of days in `order`, with a small indexing budget.
+    fn small_index(order: IndexOrder) -> (tempfile::TempDir, EventIndex) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = StoreConfig {
+            index_order: order,
+            index_memory_bytes: 16 << 20,
+            ..StoreConfig::default()
+        };
+        let index = EventIndex::open(dir.path(), &config).unwrap();
+        (dir, index)
+    }
+
+    /// Commits nothing until the days close, and waits for their merges.
+    fn idle_until_merged(index: &EventIndex, position: u64) {
         for _ in 0..day::IDLE_COMMITS_BEFORE_CLOSE {
-            index.commit_with(4).unwrap();
+            index.commit_with(position).unwrap();
         }
         index.settle();
-        (dir, index, unmerged)
     }
 
     #[test]
@@ -514,13 +525,7 @@ mod tests {
     #[test]
     fn a_day_closed_while_its_segments_merge_ends_as_one_segment_without_leftover_files() {
         for order in [IndexOrder::Template, IndexOrder::Arrival] {
-            let dir = tempfile::tempdir().unwrap();
-            let config = StoreConfig {
-                index_order: order,
-                index_memory_bytes: 16 << 20,
-                ..StoreConfig::default()
-            };
-            let index = EventIndex::open(dir.path(), &config).unwrap();
+            let (dir, index) = small_index(order);
             let ts = "2026-11-26T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
             // One segment per commit: tantivy's merge policy merges them
             // eight at a time, and the day goes idle (its commits come
@@ -538,10 +543,7 @@ mod tests {
                 index.add(&events).unwrap();
                 index.commit_with(commit + 1).unwrap();
             }
-            for _ in 0..day::IDLE_COMMITS_BEFORE_CLOSE {
-                index.commit_with(17).unwrap();
-            }
-            index.settle();
+            idle_until_merged(&index, 17);
             assert_eq!(
                 index.segment_count(),
                 1,
