@@ -286,22 +286,32 @@ fn too_many_attempts(next: &str, wait: Duration) -> Response {
 
 /// Why a form post must be refused as coming from another site, if it must:
 /// an `Origin` header that is not this collector's own (its scheme aside,
-/// compared with `Host`), or `Sec-Fetch-Site: cross-site`. Browsers send at
-/// least one of them on a cross-site post; a client that sends neither (curl)
-/// is not a browser a page could steer. Without tokens this is what keeps a
-/// web page the user visits from posting to a collector on loopback.
+/// compared with `Host`, or with `X-Forwarded-Host` behind a reverse proxy
+/// that sets its own `Host`), or `Sec-Fetch-Site: cross-site`. Browsers send
+/// at least one of them on a cross-site post; a client that sends neither
+/// (curl) is not a browser a page could steer. Without tokens this is what
+/// keeps a web page the user visits from posting to a collector on
+/// loopback. A page cannot forge `X-Forwarded-Host`: a form sets no header,
+/// and a script's request with one needs a CORS preflight, which the
+/// collector does not answer.
 pub fn cross_site_refusal(headers: &HeaderMap) -> Option<String> {
     let value = |name: &str| headers.get(name).map(|v| v.to_str().unwrap_or("\u{fffd}"));
     if value("sec-fetch-site").is_some_and(|site| site.trim().eq_ignore_ascii_case("cross-site")) {
         return Some("This form was posted from another site; refused.".into());
     }
     let origin = value(header::ORIGIN.as_str())?;
-    let host = value(header::HOST.as_str()).unwrap_or("");
     let authority = origin
         .split_once("://")
         .map_or("", |(_, rest)| rest)
         .trim_end_matches('/');
-    if host.is_empty() || !authority.eq_ignore_ascii_case(host.trim()) {
+    let is_own = |host: &str| !host.is_empty() && authority.eq_ignore_ascii_case(host);
+    let host = value(header::HOST.as_str()).unwrap_or("").trim();
+    // A proxy chain lists the host the browser asked for first.
+    let forwarded = value("x-forwarded-host")
+        .and_then(|v| v.split(',').next())
+        .unwrap_or("")
+        .trim();
+    if !is_own(host) && !is_own(forwarded) {
         return Some(format!(
             "This form was posted from {origin:?}, not from this collector; refused."
         ));
@@ -394,6 +404,17 @@ mod tests {
         }
         let cross = ("sec-fetch-site", "cross-site");
         assert!(cross_site_refusal(&headers(&[host, cross])).is_some());
+        // Behind a reverse proxy that sends its own Host.
+        let proxied = ("host", "127.0.0.1:7070");
+        let public = ("origin", "https://faultline.example.com");
+        let forwarded = ("x-forwarded-host", "faultline.example.com, 10.0.0.2");
+        assert!(cross_site_refusal(&headers(&[proxied, public])).is_some());
+        assert_eq!(
+            cross_site_refusal(&headers(&[proxied, public, forwarded])),
+            None
+        );
+        let elsewhere = ("origin", "https://evil.example");
+        assert!(cross_site_refusal(&headers(&[proxied, elsewhere, forwarded])).is_some());
         assert!(
             cross_site_refusal(&headers(&[("origin", "http://127.0.0.1:7070")])).is_some(),
             "no Host to compare"
