@@ -55,6 +55,12 @@ pub struct EventIndex {
     state: Mutex<State>,
 }
 
+/// Days that keep an open writer when more are idle. Each open writer holds
+/// about 11 MB and 6 threads (tantivy's indexing, merge and docstore
+/// threads) until its day idles: measured with a 24-day backfill, 372 MB and
+/// 144 threads (`BENCHMARKS.md`).
+const MAX_OPEN_WRITERS: usize = 4;
+
 #[derive(Default)]
 struct State {
     committed: Option<u64>,
@@ -177,6 +183,39 @@ impl EventIndex {
         write_position(&self.dir, wal_position)?;
         state.committed = Some(wal_position);
         state.last_commit_seconds = started.elapsed().as_secs_f64();
+        self.close_idle_writers()
+    }
+
+    /// Days with an open writer.
+    #[cfg(test)]
+    fn open_writers(&self) -> usize {
+        self.read_days()
+            .values()
+            .filter(|day| day.open_and_idle_for().is_some())
+            .count()
+    }
+
+    /// When more than [`MAX_OPEN_WRITERS`] days hold a writer, closes those
+    /// idle for [`day::IDLE_COMMITS_BEFORE_EARLY_CLOSE`] commits or more,
+    /// longest idle first, down to that many: a backfill that replays old
+    /// days one after another keeps a few writers, not one per day it
+    /// touched. Days that all receive events stay open.
+    fn close_idle_writers(&self) -> Result<(), StoreError> {
+        let mut open: Vec<(u32, Arc<Day>)> = self
+            .read_days()
+            .values()
+            .filter_map(|day| Some((day.open_and_idle_for()?, day.clone())))
+            .collect();
+        if open.len() <= MAX_OPEN_WRITERS {
+            return Ok(());
+        }
+        open.sort_by_key(|(idle, _)| std::cmp::Reverse(*idle));
+        let excess = open.len() - MAX_OPEN_WRITERS;
+        for (idle, day) in open.into_iter().take(excess) {
+            if idle >= day::IDLE_COMMITS_BEFORE_EARLY_CLOSE {
+                day.close_now()?;
+            }
+        }
         Ok(())
     }
 
@@ -195,7 +234,7 @@ impl EventIndex {
         for day in days {
             day.idle()?;
         }
-        Ok(())
+        self.close_idle_writers()
     }
 
     /// Waits for the merges of idle days still running (each runs on its own
@@ -563,6 +602,52 @@ mod tests {
                 .unwrap();
             assert_eq!(all.total, 16_000, "{order:?}");
         }
+    }
+
+    #[test]
+    fn a_backfill_keeps_a_few_writers_open_and_loses_nothing() {
+        let (_dir, index) = small_index(IndexOrder::Template);
+        let first = "2026-11-01T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let events = |day: i64, n: i64| -> Vec<Event> {
+            (0..n)
+                .map(|i| {
+                    let mut event = Event::new(format!("day {day} event {i}"));
+                    event.template = Some("day <num> event <num>".into());
+                    event.ts =
+                        Some(first + chrono::Duration::days(day) + chrono::Duration::seconds(i));
+                    event
+                })
+                .collect()
+        };
+        // Ten old days replayed one after the other, a few commits each.
+        let mut position = 0;
+        let mut most_open = 0;
+        for day in 0..10 {
+            for _ in 0..2 {
+                index.add(&events(day, 20)).unwrap();
+                position += 1;
+                index.commit_with(position).unwrap();
+            }
+            for _ in 0..day::IDLE_COMMITS_BEFORE_EARLY_CLOSE {
+                position += 1;
+                index.commit_with(position).unwrap();
+            }
+            most_open = most_open.max(index.open_writers());
+        }
+        assert!(most_open <= MAX_OPEN_WRITERS, "{most_open} writers open");
+        // A late event for a day whose writer closed opens it again.
+        index.add(&events(0, 1)[..]).unwrap();
+        index.commit_with(position + 1).unwrap();
+        index.settle();
+        let all = index
+            .search(&crate::SearchQuery {
+                q: "event".into(),
+                limit: Some(1),
+                ..crate::SearchQuery::default()
+            })
+            .unwrap();
+        assert_eq!(all.total, 10 * 40 + 1);
+        assert_eq!(index.days().len(), 10);
     }
 
     #[test]

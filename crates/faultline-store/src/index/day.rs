@@ -31,6 +31,10 @@ const MIN_THREAD_MEMORY_BYTES: usize = 15_000_000;
 /// segments are merged into one first, on a thread of its own.
 pub(super) const IDLE_COMMITS_BEFORE_CLOSE: u32 = 30;
 
+/// Commits without new documents after which a day's writer may close
+/// early, when more days hold one than the index keeps open.
+pub(super) const IDLE_COMMITS_BEFORE_EARLY_CLOSE: u32 = 3;
+
 pub struct Day {
     pub path: PathBuf,
     /// The schema the day was written with: the current one, or the legacy
@@ -173,6 +177,27 @@ impl Day {
         let mut slot = self.slot();
         slot.writer = None;
         slot.pending = 0;
+    }
+
+    /// The commits since the day last received documents, if its writer is
+    /// open.
+    pub fn open_and_idle_for(&self) -> Option<u32> {
+        let slot = self.slot();
+        slot.writer.as_ref().map(|_| slot.idle_commits)
+    }
+
+    /// Closes the writer now (see [`Day::close`]) if it is open with
+    /// nothing pending; returns whether it did.
+    pub fn close_now(&self) -> Result<bool, StoreError> {
+        let mut slot = self.slot();
+        if slot.pending > 0 {
+            return Ok(false);
+        }
+        let Some(writer) = slot.writer.take() else {
+            return Ok(false);
+        };
+        slot.closing = Some(self.close(writer)?);
+        Ok(true)
     }
 
     /// Counts a commit without new documents, if none are pending: the
