@@ -199,18 +199,30 @@ impl EventIndex {
     /// idle for [`day::IDLE_COMMITS_BEFORE_EARLY_CLOSE`] commits or more,
     /// longest idle first, down to that many: a backfill that replays old
     /// days one after another keeps a few writers, not one per day it
-    /// touched. Days that all receive events stay open.
+    /// touched. Days that all receive events stay open, and so do
+    /// yesterday, today and tomorrow (UTC, for clocks a little ahead)
+    /// whatever their pause: closing a day merges it whole, and its next
+    /// event waits for that merge.
     fn close_idle_writers(&self) -> Result<(), StoreError> {
-        let mut open: Vec<(u32, Arc<Day>)> = self
-            .read_days()
-            .values()
-            .filter_map(|day| Some((day.open_and_idle_for()?, day.clone())))
-            .collect();
-        if open.len() <= MAX_OPEN_WRITERS {
+        let today = Utc::now().date_naive();
+        let recent = (today - chrono::Days::new(1))..=(today + chrono::Days::new(1));
+        let (mut open, mut open_recent) = (Vec::new(), 0);
+        for (date, day) in self.read_days().iter() {
+            let Some(idle) = day.open_and_idle_for() else {
+                continue;
+            };
+            if recent.contains(date) {
+                open_recent += 1;
+            } else {
+                open.push((idle, day.clone()));
+            }
+        }
+        let keep = MAX_OPEN_WRITERS.saturating_sub(open_recent);
+        if open.len() <= keep {
             return Ok(());
         }
         open.sort_by_key(|(idle, _)| std::cmp::Reverse(*idle));
-        let excess = open.len() - MAX_OPEN_WRITERS;
+        let excess = open.len() - keep;
         for (idle, day) in open.into_iter().take(excess) {
             if idle >= day::IDLE_COMMITS_BEFORE_EARLY_CLOSE {
                 day.close_now()?;
@@ -607,47 +619,50 @@ mod tests {
     #[test]
     fn a_backfill_keeps_a_few_writers_open_and_loses_nothing() {
         let (_dir, index) = small_index(IndexOrder::Template);
-        let first = "2026-11-01T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
-        let events = |day: i64, n: i64| -> Vec<Event> {
-            (0..n)
-                .map(|i| {
-                    let mut event = Event::new(format!("day {day} event {i}"));
-                    event.template = Some("day <num> event <num>".into());
-                    event.ts =
-                        Some(first + chrono::Duration::days(day) + chrono::Duration::seconds(i));
-                    event
-                })
-                .collect()
+        let event = |ts: DateTime<Utc>, i: i64| {
+            let mut event = Event::new(format!("backfilled event {i}"));
+            event.template = Some("backfilled event <num>".into());
+            event.ts = Some(ts + chrono::Duration::seconds(i));
+            event
         };
-        // Ten old days replayed one after the other, a few commits each.
-        let mut position = 0;
-        let mut most_open = 0;
-        for day in 0..10 {
-            for _ in 0..2 {
-                index.add(&events(day, 20)).unwrap();
-                position += 1;
-                index.commit_with(position).unwrap();
-            }
-            for _ in 0..day::IDLE_COMMITS_BEFORE_EARLY_CLOSE {
+        let now = Utc::now();
+        let today = now.date_naive();
+        index.add(&[event(now, 0)]).unwrap();
+        // Twenty old days replayed one after the other, two commits each.
+        let first = "2026-10-01T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let per_day = 2u64;
+        let (mut position, mut most_open) = (0, 0);
+        for day in 0..20 {
+            for _ in 0..per_day {
+                let ts = first + chrono::Duration::days(day);
+                let events: Vec<Event> = (0..20).map(|i| event(ts, i)).collect();
+                index.add(&events).unwrap();
                 position += 1;
                 index.commit_with(position).unwrap();
             }
             most_open = most_open.max(index.open_writers());
+            if position < u64::from(day::IDLE_COMMITS_BEFORE_CLOSE) {
+                let today = index.read_days()[&today].open_and_idle_for();
+                assert!(today.is_some(), "today's writer is never closed early");
+            }
         }
-        assert!(most_open <= MAX_OPEN_WRITERS, "{most_open} writers open");
+        // Without the cap, every day idle for fewer than 30 commits (15)
+        // would hold a writer; with it, only those idle for fewer than 10.
+        let bound = (day::IDLE_COMMITS_BEFORE_EARLY_CLOSE as u64 / per_day) as usize + 1;
+        assert!(most_open <= bound, "{most_open} writers open");
         // A late event for a day whose writer closed opens it again.
-        index.add(&events(0, 1)[..]).unwrap();
+        index.add(&[event(first, 99)]).unwrap();
         index.commit_with(position + 1).unwrap();
         index.settle();
         let all = index
             .search(&crate::SearchQuery {
-                q: "event".into(),
+                q: "backfilled".into(),
                 limit: Some(1),
                 ..crate::SearchQuery::default()
             })
             .unwrap();
-        assert_eq!(all.total, 10 * 40 + 1);
-        assert_eq!(index.days().len(), 10);
+        assert_eq!(all.total, 20 * 40 + 2);
+        assert_eq!(index.days().len(), 21);
     }
 
     #[test]

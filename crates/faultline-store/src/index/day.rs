@@ -32,8 +32,10 @@ const MIN_THREAD_MEMORY_BYTES: usize = 15_000_000;
 pub(super) const IDLE_COMMITS_BEFORE_CLOSE: u32 = 30;
 
 /// Commits without new documents after which a day's writer may close
-/// early, when more days hold one than the index keeps open.
-pub(super) const IDLE_COMMITS_BEFORE_EARLY_CLOSE: u32 = 3;
+/// early, when more days hold one than the index keeps open: long enough
+/// that a day a backfill still sends to, with pauses, is not merged and
+/// reopened over and over.
+pub(super) const IDLE_COMMITS_BEFORE_EARLY_CLOSE: u32 = 10;
 
 pub struct Day {
     pub path: PathBuf,
