@@ -11,8 +11,9 @@
 //! errors, warnings and events with an exception fingerprinted, every other
 //! event only templated; the events are then added in batches of 1000 with a commit
 //! every second (`--commit-ms`), as the store does, or every N events
-//! (`--commit-events`: the segments a collector receiving N events a second
-//! writes, whatever this machine's speed), and a last commit; then 30
+//! (`--commit-events`, rounded up to whole batches: the segments a collector
+//! receiving N events a second writes, whatever this machine's speed), and
+//! a last commit; then 30
 //! commits without events, after which the day merges into one segment. The
 //! CPU of indexing includes tantivy's merges while it runs; the day's last
 //! merge is reported apart.

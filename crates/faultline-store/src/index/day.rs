@@ -188,18 +188,13 @@ impl Day {
         slot.writer.as_ref().map(|_| slot.idle_commits)
     }
 
-    /// Closes the writer now (see [`Day::close`]) if it is open with
-    /// nothing pending; returns whether it did.
-    pub fn close_now(&self) -> Result<bool, StoreError> {
+    /// Closes the writer now (see [`Day::close`]) if nothing is pending.
+    pub fn close_now(&self) -> Result<(), StoreError> {
         let mut slot = self.slot();
-        if slot.pending > 0 {
-            return Ok(false);
+        if slot.pending == 0 {
+            self.close_writer(&mut slot)?;
         }
-        let Some(writer) = slot.writer.take() else {
-            return Ok(false);
-        };
-        slot.closing = Some(self.close(writer)?);
-        Ok(true)
+        Ok(())
     }
 
     /// Counts a commit without new documents, if none are pending: the
@@ -214,9 +209,15 @@ impl Day {
 
     fn idle_commit(&self, slot: &mut WriterSlot) -> Result<(), StoreError> {
         slot.idle_commits += 1;
-        if slot.idle_commits >= IDLE_COMMITS_BEFORE_CLOSE
-            && let Some(writer) = slot.writer.take()
-        {
+        if slot.idle_commits >= IDLE_COMMITS_BEFORE_CLOSE {
+            self.close_writer(slot)?;
+        }
+        Ok(())
+    }
+
+    /// Hands the open writer, if any, to [`Day::close`].
+    fn close_writer(&self, slot: &mut WriterSlot) -> Result<(), StoreError> {
+        if let Some(writer) = slot.writer.take() {
             slot.closing = Some(self.close(writer)?);
         }
         Ok(())

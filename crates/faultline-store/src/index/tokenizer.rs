@@ -167,11 +167,17 @@ impl Tokenizer for FieldTokenizer {
 /// Whether the `field` tokenizer reads `text` as words (it has whitespace)
 /// rather than as one token.
 pub fn reads_as_words(text: &str) -> bool {
-    if text.is_ascii() {
-        // The common case, checked a byte at a time (vectorised).
-        return text.bytes().any(|b| b.is_ascii_whitespace() || b == 0x0b);
+    // A byte at a time while the text is ASCII (nearly always), in one pass;
+    // from the first other byte (a character's first), by character.
+    for (i, b) in text.bytes().enumerate() {
+        if !b.is_ascii() {
+            return text[i..].chars().any(char::is_whitespace);
+        }
+        if matches!(b, b'\t'..=b'\r' | b' ') {
+            return true;
+        }
     }
-    text.chars().any(char::is_whitespace)
+    false
 }
 
 /// Adds `text[from..]`'s word as a token at `position`, lowercased, unless it
@@ -293,6 +299,30 @@ pub fn is_uuid_at(text: &str, at: usize) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn reads_as_words_when_any_character_is_whitespace(text in "(?s).{0,24}") {
+            prop_assert_eq!(reads_as_words(&text), text.chars().any(char::is_whitespace));
+        }
+    }
+
+    #[test]
+    fn whitespace_anywhere_makes_words() {
+        for text in [
+            "a b",
+            "a\u{0b}b",
+            "é\u{a0}x",
+            "日本\u{3000}語",
+            "tab\t",
+            "\u{85}",
+        ] {
+            assert!(reads_as_words(text), "{text:?}");
+        }
+        for text in ["", "/cart?id=3", "café", "日本語"] {
+            assert!(!reads_as_words(text), "{text:?}");
+        }
+    }
 
     /// Words as `str::find` cuts them, character by character: what
     /// [`skip`] must agree with.
