@@ -266,6 +266,16 @@ pub struct GroupState {
     pub regressed_at: Option<DateTime<Utc>>,
 }
 
+impl GroupState {
+    /// When an event reopened the group, if nobody has set its status since:
+    /// a group resolved again after it regressed is resolved, and no longer
+    /// shown as regressed (`regressed_at` keeps the time).
+    pub fn regressed_since_set(&self) -> Option<DateTime<Utc>> {
+        self.regressed_at
+            .filter(|r| self.status_changed_at.is_none_or(|set| *r > set))
+    }
+}
+
 /// A group's events in a window, per day and per service: what a report
 /// needs to compare weeks and roll groups up by service.
 #[derive(Debug, Clone, Serialize, Deserialize)]

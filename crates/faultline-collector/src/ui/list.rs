@@ -147,7 +147,7 @@ fn table(listing: &Listing, params: &GroupParams, days: usize, now: DateTime<Utc
                     tr.group data-fingerprint=(group.fingerprint) {
                         td.title-cell {
                             a.title href={ "/groups/" (group.fingerprint) } { (group.title) }
-                            @if group.state.status != GroupStatus::Unresolved || group.state.regressed_at.is_some() {
+                            @if group.state.status != GroupStatus::Unresolved || group.state.regressed_since_set().is_some() {
                                 " " (status_badge(group, now))
                             }
                             @if let Some(culprit) = &group.culprit { div.culprit { (culprit) } }
@@ -165,12 +165,13 @@ fn table(listing: &Listing, params: &GroupParams, days: usize, now: DateTime<Utc
     }
 }
 
-/// The group's status, and "regressed" with when if it ever regressed.
+/// The group's status, and "regressed" with when if an event reopened it
+/// after its status was last set.
 pub(super) fn status_badge(group: &GroupRecord, now: DateTime<Utc>) -> Markup {
     let status = group.state.status.as_str();
     html! {
         span class={ "level status status-" (status) } { (status) }
-        @if let Some(regressed) = group.state.regressed_at {
+        @if let Some(regressed) = group.state.regressed_since_set() {
             " " span.level.level-error.regressed {
                 "regressed " (layout::time(regressed, now))
             }

@@ -316,6 +316,26 @@ fn the_group_page_form_sets_the_status_and_refuses_other_sites() {
         page.contains("value=\"unresolved\"") && !page.contains("value=\"resolved\""),
         "Reopen offered, Resolve not: {page}"
     );
+    server.ingest(&[hostile_event(200)], None);
+    let mut page = String::new();
+    for _ in 0..200 {
+        page = server.get_html(&page_path, None).1;
+        if page.contains("regressed ") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    assert!(
+        page.contains("status-unresolved") && page.contains("regressed "),
+        "a newer event reopens it: {page}"
+    );
+    let (status, _, _) = post_status(&server, fingerprint, "status=resolved", &same_site);
+    assert_eq!(status, 303);
+    let (_, page) = server.get_html(&page_path, None);
+    assert!(
+        page.contains("status-resolved") && !page.contains("regressed "),
+        "resolved again, no longer shown as regressed: {page}"
+    );
     let (status, _, _) = post_status(&server, fingerprint, "status=ignored", &[]);
     assert_eq!(status, 303, "a client without Origin (curl) may post");
     assert_eq!(api_status(&server, fingerprint, None), "ignored");
