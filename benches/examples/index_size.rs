@@ -95,17 +95,9 @@ fn main() {
     };
     let index = open(&out, &config).expect("open the index");
 
-    let count = events.len();
-    // Batches taken apart before the clock starts, as the store hands over
-    // the events it owns.
-    let mut batches: Vec<Vec<Event>> = Vec::with_capacity(count.div_ceil(BATCH));
-    let mut rest = events.into_iter().peekable();
-    while rest.peek().is_some() {
-        batches.push(rest.by_ref().take(BATCH).collect());
-    }
     let (cpu0, started) = (cpu_seconds(), Instant::now());
     let mut last_commit = Instant::now();
-    for (n, batch) in batches.into_iter().enumerate() {
+    for (n, batch) in events.chunks(BATCH).enumerate() {
         index.add(batch).expect("add");
         let due = match commit_batches {
             Some(every) => (n + 1) % every == 0,
@@ -131,7 +123,7 @@ fn main() {
     let merge_cpu = cpu_seconds() - merge_cpu0;
     let mib = raw_bytes as f64 / f64::from(1 << 20);
     let size = index.size_bytes();
-    println!("events            {count}");
+    println!("events            {}", events.len());
     println!("raw bytes         {raw_bytes} ({mib:.1} MiB)");
     println!(
         "index bytes       {size} ({:.3} × raw) once merged, {unmerged} ({:.3} × raw) before (merge {merge_seconds:.2} s)",

@@ -291,7 +291,7 @@ impl Committer {
         let stored = entries.len() as u64;
         let events: Vec<Event> = entries.into_iter().map(|e| e.event).collect();
         if self.index_broken.is_none()
-            && let Err(e) = shared.index.add(events)
+            && let Err(e) = shared.index.add(&events)
         {
             self.index_failed(&e);
         }
@@ -368,9 +368,9 @@ impl Committer {
         self.wal.replay(self.index_committed, |position, body| {
             let entries = log_entries(&wal_dir, position, body)?;
             let batch: Vec<Event> = entries.into_iter().map(|e| e.event).collect();
-            events += batch.len() as u64;
-            shared.index.add_replayed(position, batch)?;
+            shared.index.add_replayed(position, &batch)?;
             records += 1;
+            events += batch.len() as u64;
             Ok(())
         })?;
         self.index_broken = None;

@@ -1,7 +1,6 @@
 //! The event index: one tantivy index per UTC day under `DIR/<YYYY-MM-DD>/`.
 //!
-//! - `schema` — the fields, and how each is indexed;
-//! - `doc` — an event as the document tantivy indexes, read borrowed;
+//! - `schema` — the fields, and how an event becomes a document;
 //! - `tokenizer` — the code-aware, message, field and id tokenizers;
 //! - `day` — one day's index, its reader and its on-demand writer;
 //! - `search` — queries, filters, newest-first hits and highlights;
@@ -19,7 +18,6 @@
 //! through [`EventIndex::add_replayed`], which skips what a day already holds.
 
 mod day;
-mod doc;
 mod endpoints;
 mod field_query;
 mod field_value;
@@ -33,7 +31,6 @@ use crate::StoreConfig;
 use crate::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
 use day::Day;
-use doc::EventDoc;
 pub use endpoints::RouteFn;
 use faultline_event::Event;
 use schema::Fields;
@@ -136,42 +133,38 @@ impl EventIndex {
     /// Buffers events in the writer of each event's UTC day. An event without
     /// a timestamp is filed under the moment it is added. Searchable after
     /// the next [`EventIndex::commit_with`].
-    pub fn add(&self, events: Vec<Event>) -> Result<(), StoreError> {
+    pub fn add(&self, events: &[Event]) -> Result<(), StoreError> {
         self.add_where(events, |_| true)
     }
 
     /// Adds events read back from the write-ahead log entry at `wal_position`,
     /// skipping those whose day already committed a later position (a crash
     /// between two days' commits leaves one day ahead of the others).
-    pub fn add_replayed(&self, wal_position: u64, events: Vec<Event>) -> Result<(), StoreError> {
+    pub fn add_replayed(&self, wal_position: u64, events: &[Event]) -> Result<(), StoreError> {
         self.add_where(events, |day| {
             day.committed().is_none_or(|c| c <= wal_position)
         })
     }
 
-    fn add_where(&self, events: Vec<Event>, keep: impl Fn(&Day) -> bool) -> Result<(), StoreError> {
+    fn add_where(&self, events: &[Event], keep: impl Fn(&Day) -> bool) -> Result<(), StoreError> {
         let now = Utc::now();
-        let mut by_day: BTreeMap<NaiveDate, Vec<(Event, DateTime<Utc>)>> = BTreeMap::new();
+        let mut by_day: BTreeMap<NaiveDate, Vec<(&Event, DateTime<Utc>)>> = BTreeMap::new();
         for event in events {
             let ts = event.ts.unwrap_or(now);
             by_day.entry(ts.date_naive()).or_default().push((event, ts));
         }
-        for (date, events) in by_day {
+        for (date, mut events) in by_day {
             let day = self.day(date)?;
             if !keep(&day) {
                 continue;
             }
-            let mut docs: Vec<EventDoc> = events
-                .into_iter()
-                .map(|(e, ts)| EventDoc::new(day.fields.clone(), e, ts))
-                .collect();
             if day.in_template_order() {
                 // tantivy sorts the segment by template anyway (stably, so
                 // the result is the same); handed over in runs already
                 // sorted, its per-column sorts find them and do less work.
-                docs.sort_by(|a, b| a.template().cmp(&b.template()));
+                events.sort_by(|a, b| a.0.template.cmp(&b.0.template));
             }
-            day.add(docs.into_iter())?;
+            day.add(events.into_iter().map(|(e, ts)| day.fields.document(e, ts)))?;
         }
         Ok(())
     }
@@ -514,7 +507,7 @@ mod tests {
                     event
                 })
                 .collect();
-            index.add(events.clone()).unwrap();
+            index.add(&events).unwrap();
             index.commit_with(commit + 1).unwrap();
         }
         let unmerged = templates_on_disk(&index);
@@ -598,7 +591,7 @@ mod tests {
                         event
                     })
                     .collect();
-                index.add(events.clone()).unwrap();
+                index.add(&events).unwrap();
                 index.commit_with(commit + 1).unwrap();
             }
             idle_until_merged(&index, 17);
@@ -634,7 +627,7 @@ mod tests {
         };
         let now = Utc::now();
         let today = now.date_naive();
-        index.add(vec![event(now, 0)]).unwrap();
+        index.add(&[event(now, 0)]).unwrap();
         // Twenty old days replayed one after the other, two commits each.
         let first = "2026-10-01T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
         let per_day = 2u64;
@@ -643,7 +636,7 @@ mod tests {
             for _ in 0..per_day {
                 let ts = first + chrono::Duration::days(day);
                 let events: Vec<Event> = (0..20).map(|i| event(ts, i)).collect();
-                index.add(events.clone()).unwrap();
+                index.add(&events).unwrap();
                 position += 1;
                 index.commit_with(position).unwrap();
             }
@@ -658,7 +651,7 @@ mod tests {
         let bound = (day::IDLE_COMMITS_BEFORE_EARLY_CLOSE as u64 / per_day) as usize + 1;
         assert!(most_open <= bound, "{most_open} writers open");
         // A late event for a day whose writer closed opens it again.
-        index.add(vec![event(first, 99)]).unwrap();
+        index.add(&[event(first, 99)]).unwrap();
         index.commit_with(position + 1).unwrap();
         index.settle();
         let all = index

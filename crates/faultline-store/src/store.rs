@@ -321,7 +321,7 @@ fn replay(c: &mut Committer, shared: &Shared) -> Result<(), StoreError> {
             }
             if position >= index_from {
                 let batch: Vec<Event> = entries.iter().map(|e| e.event.clone()).collect();
-                shared.index.add_replayed(position, batch)?;
+                shared.index.add_replayed(position, &batch)?;
             }
             records += 1;
             events += entries.len() as u64;

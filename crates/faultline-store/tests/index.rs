@@ -86,7 +86,7 @@ fn fixture() -> Vec<Event> {
 fn open_with(events: &[Event]) -> (tempfile::TempDir, EventIndex) {
     let dir = tempfile::tempdir().unwrap();
     let index = EventIndex::open(dir.path(), &config()).unwrap();
-    index.add(events.to_vec()).unwrap();
+    index.add(events).unwrap();
     index.commit_with(7).unwrap();
     (dir, index)
 }
@@ -334,20 +334,20 @@ fn reopening_keeps_events_and_the_committed_position() {
     {
         let index = EventIndex::open(dir.path(), &config()).unwrap();
         assert_eq!(index.committed_position(), None);
-        index.add(fixture().clone()).unwrap();
+        index.add(&fixture()).unwrap();
         index.commit_with(99).unwrap();
-        index.add(vec![payment_error(at(27, 23, 0))]).unwrap();
+        index.add(&[payment_error(at(27, 23, 0))]).unwrap();
         // Not committed: lost with the process, replayed from position 99.
     }
     let index = EventIndex::open(dir.path(), &config()).unwrap();
     assert_eq!(index.committed_position(), Some(99));
     assert_eq!(search(&index, "PaymentService").len(), 1);
     index
-        .add_replayed(99, vec![payment_error(at(27, 23, 0))])
+        .add_replayed(99, &[payment_error(at(27, 23, 0))])
         .unwrap();
     // An entry before a day's committed position is already in that day.
     index
-        .add_replayed(50, vec![payment_error(at(26, 9, 30))])
+        .add_replayed(50, &[payment_error(at(26, 9, 30))])
         .unwrap();
     index.commit_with(120).unwrap();
     assert_eq!(search(&index, "PaymentService").len(), 2);
@@ -357,7 +357,7 @@ fn reopening_keeps_events_and_the_committed_position() {
 #[test]
 fn added_events_are_invisible_until_committed() {
     let (_dir, index) = open_with(&[]);
-    index.add(vec![payment_error(at(26, 9, 30))]).unwrap();
+    index.add(&[payment_error(at(26, 9, 30))]).unwrap();
     assert!(search(&index, "charge").is_empty());
     index.commit_with(8).unwrap();
     assert_eq!(search(&index, "charge").len(), 1);
@@ -488,9 +488,9 @@ fn stored_events_read_back_whole() {
     let dir = tempfile::tempdir().unwrap();
     let index = EventIndex::open(dir.path(), &config()).unwrap();
     let (first, second) = events.split_at(150);
-    index.add(first.to_vec()).unwrap();
+    index.add(first).unwrap();
     index.commit_with(1).unwrap();
-    index.add(second.to_vec()).unwrap();
+    index.add(second).unwrap();
     index.commit_with(2).unwrap();
     let mut found = search(&index, "");
     assert_eq!(found.len(), events.len());
@@ -507,7 +507,7 @@ fn three_commits_of_varied_events(dir: &std::path::Path) -> (EventIndex, Vec<Eve
     let events = varied_events(300);
     let index = EventIndex::open(dir, &config()).unwrap();
     for (n, chunk) in events.chunks(100).enumerate() {
-        index.add(chunk.to_vec()).unwrap();
+        index.add(chunk).unwrap();
         index.commit_with(n as u64 + 1).unwrap();
     }
     (index, events)
@@ -564,7 +564,7 @@ fn a_late_event_for_a_day_being_merged_waits_for_the_merge_and_is_found() {
     // The merges started by the last commit may still run: a new writer for
     // the same day must wait for them rather than fail on the index lock.
     let late = varied_events(301).split_off(300);
-    index.add(late.clone()).unwrap();
+    index.add(&late).unwrap();
     index.commit_with(5).unwrap();
     let found = search(&index, "");
     assert_eq!(found.len(), 301);
@@ -641,7 +641,7 @@ fn fields_queries_find_what_the_legacy_schema_found() {
             EventIndex::open(dir.path(), &config()).unwrap()
         };
         for (n, chunk) in events.chunks(250).enumerate() {
-            index.add(chunk.to_vec()).unwrap();
+            index.add(chunk).unwrap();
             index.commit_with(n as u64 + 1).unwrap();
         }
         (dir, index)
@@ -717,7 +717,7 @@ fn a_legacy_folder_opens_and_a_new_day_takes_the_current_schema() {
     let old = varied_events(100);
     {
         let index = EventIndex::open_legacy(dir.path(), &config()).unwrap();
-        index.add(old.clone()).unwrap();
+        index.add(&old).unwrap();
         index.commit_with(1).unwrap();
     }
     std::fs::write(dir.path().join("version"), "3\n").unwrap();
@@ -731,7 +731,7 @@ fn a_legacy_folder_opens_and_a_new_day_takes_the_current_schema() {
         e.ts = e.ts.map(|t| t + chrono::Duration::days(40));
         e.message = format!("new {}", e.message);
     }
-    index.add(new.clone()).unwrap();
+    index.add(&new).unwrap();
     index.commit_with(2).unwrap();
     let both = found(&index, "path:/api/v1/cart").unwrap();
     let (newer, older): (Vec<_>, Vec<_>) = both.iter().partition(|e| e.message.starts_with("new "));
@@ -760,7 +760,7 @@ fn a_day_in_template_order_finds_what_a_day_in_arrival_order_finds() {
         };
         let index = EventIndex::open(dir.path(), &config).unwrap();
         for (n, chunk) in events.chunks(200).enumerate() {
-            index.add(chunk.to_vec()).unwrap();
+            index.add(chunk).unwrap();
             index.commit_with(n as u64 + 1).unwrap();
         }
         (dir, index)

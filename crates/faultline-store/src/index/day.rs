@@ -1,17 +1,17 @@
 //! One UTC day's tantivy index: its reader, and a writer opened on demand.
 
-use super::doc::EventDoc;
 use super::schema::Fields;
 use super::tokenizer;
 use crate::{IndexOrder, StoreConfig, StoreError};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::thread::JoinHandle;
 use tantivy::directory::MmapDirectory;
 use tantivy::indexer::NoMergePolicy;
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{
     Index, IndexReader, IndexSettings, IndexSortByField, IndexWriter, Order, ReloadPolicy,
+    TantivyDocument,
 };
 
 /// zstd level of the document store: zstd compresses log events ~2× better
@@ -41,7 +41,7 @@ pub struct Day {
     pub path: PathBuf,
     /// The schema the day was written with: the current one, or the legacy
     /// one for a day written before it.
-    pub fields: Arc<Fields>,
+    pub fields: Fields,
     pub index: Index,
     pub reader: IndexReader,
     writer: Mutex<WriterSlot>,
@@ -50,7 +50,7 @@ pub struct Day {
 
 #[derive(Default)]
 struct WriterSlot {
-    writer: Option<IndexWriter<EventDoc>>,
+    writer: Option<IndexWriter<TantivyDocument>>,
     /// Documents added since the last commit.
     pending: u64,
     idle_commits: u32,
@@ -109,7 +109,7 @@ impl Day {
             .map_err(&err)?;
         Ok(Day {
             path: path.to_path_buf(),
-            fields: Arc::new(fields.clone()),
+            fields: fields.clone(),
             index,
             reader,
             writer: Mutex::new(WriterSlot {
@@ -132,7 +132,7 @@ impl Day {
     }
 
     /// Buffers documents in the day's writer (opening it if needed).
-    pub fn add(&self, docs: impl Iterator<Item = EventDoc>) -> Result<(), StoreError> {
+    pub fn add(&self, docs: impl Iterator<Item = TantivyDocument>) -> Result<(), StoreError> {
         let mut slot = self.slot();
         if slot.writer.is_none() {
             settle(&mut slot);
@@ -236,7 +236,7 @@ impl Day {
     /// merges replaced still on disk.
     fn close(
         &self,
-        writer: IndexWriter<EventDoc>,
+        writer: IndexWriter<TantivyDocument>,
     ) -> Result<JoinHandle<Result<(), StoreError>>, StoreError> {
         let (path, index, reader) = (self.path.clone(), self.index.clone(), self.reader.clone());
         std::thread::Builder::new()
@@ -249,7 +249,7 @@ impl Day {
                 if segments.len() <= 1 {
                     return Ok(());
                 }
-                let mut writer: IndexWriter<EventDoc> = index
+                let mut writer: IndexWriter<TantivyDocument> = index
                     .writer_with_num_threads(1, MIN_THREAD_MEMORY_BYTES)
                     .map_err(&err)?;
                 writer.set_merge_policy(Box::new(NoMergePolicy));
@@ -271,7 +271,7 @@ impl Day {
     /// One indexing thread per day: the commit thread already runs beside
     /// the HTTP workers, and every thread costs a fresh memory arena (sized
     /// from its budget, zeroed by the kernel) at every commit.
-    fn new_writer(&self) -> Result<IndexWriter<EventDoc>, StoreError> {
+    fn new_writer(&self) -> Result<IndexWriter<TantivyDocument>, StoreError> {
         let memory = self.memory_bytes.max(MIN_THREAD_MEMORY_BYTES);
         self.index
             .writer_with_num_threads(1, memory)

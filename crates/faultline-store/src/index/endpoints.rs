@@ -281,7 +281,7 @@ mod tests {
         events.push(Event::new("no path, not a request"));
         let dir = tempfile::tempdir().unwrap();
         let index = EventIndex::open(dir.path(), &StoreConfig::default()).unwrap();
-        index.add(events.clone()).unwrap();
+        index.add(&events).unwrap();
         index.commit_with(1).unwrap();
         let since = Utc.with_ymd_and_hms(2026, 11, 16, 0, 0, 0).unwrap();
         let until = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();

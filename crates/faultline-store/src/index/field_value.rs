@@ -1,6 +1,5 @@
-//! The values of an event's document as tantivy reads them, borrowed from
-//! the event (see `doc`): no copy of each key and value into an owned
-//! JSON tree, nor of the message, per document.
+//! An event's `fields` as tantivy indexes them, borrowed from the event: no
+//! copy of each key and value into an owned JSON tree per document.
 //!
 //! A top-level string that reads as a number (`"200"`, `"0.031"`: access
 //! logs' status and request time, regex captures) is indexed as that
@@ -8,78 +7,21 @@
 //! is indexed as tantivy indexes JSON (a nested string that reads as an RFC
 //! 3339 time becomes a date).
 
-use serde_json::{Map, Value as Json};
-use tantivy::DateTime;
+use serde_json::Value as Json;
 use tantivy::schema::document::{ReferenceValue, ReferenceValueLeaf, Value};
 
-/// One value of a document: a leaf, or the `fields` or `words` object.
+/// One value of `fields`, or the whole object.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FieldValue<'e> {
-    /// The entries of an event's `fields` that one of the two objects
-    /// holds, as their slots say.
-    Object(Object<'e>),
+    /// The top-level object: the keys and values that are indexed.
+    Fields(&'e [(&'e str, FieldValue<'e>)]),
     Str(&'e str),
     I64(i64),
     U64(u64),
     F64(f64),
     Bool(bool),
-    Date(DateTime),
-    Bytes(&'e [u8]),
     /// Arrays, objects and what is inside them, as tantivy reads JSON.
     Json(&'e Json),
-}
-
-/// How one entry of an event's `fields` is indexed, decided once per
-/// document (tantivy reads a document's values once for each of its
-/// writers).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Slot {
-    /// Not indexed: a null, or a string too long to group or filter by.
-    Skip,
-    /// A unique id: under `ids`, not under `fields`.
-    Id,
-    /// A numeric id, under `ids` as the text at this index of the
-    /// document's numbers written out.
-    IdNumber(u32),
-    /// Under `fields`.
-    Indexed,
-    /// Under `fields`, and its words under `words` (a string with
-    /// whitespace).
-    IndexedWords,
-    /// Under `fields`, and under `words` the strings with whitespace inside
-    /// it: the value at this index of the document's nested words.
-    IndexedNestedWords(u32),
-}
-
-/// Which object of the document.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Part {
-    Fields,
-    Words,
-}
-
-/// The `fields` or `words` object of a document: an event's `fields`, and
-/// a slot for each of its entries, in the map's order.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Object<'e> {
-    pub map: &'e Map<String, Json>,
-    pub slots: &'e [Slot],
-    /// The values of [`Slot::IndexedNestedWords`].
-    pub nested_words: &'e [Json],
-    pub part: Part,
-}
-
-impl Object<'_> {
-    /// Whether the object holds no entry.
-    pub fn is_empty(&self) -> bool {
-        !self.slots.iter().any(|slot| match self.part {
-            Part::Fields => matches!(
-                slot,
-                Slot::Indexed | Slot::IndexedWords | Slot::IndexedNestedWords(_)
-            ),
-            Part::Words => matches!(slot, Slot::IndexedWords | Slot::IndexedNestedWords(_)),
-        })
-    }
 }
 
 impl<'e> FieldValue<'e> {
@@ -128,15 +70,10 @@ impl<'e> Iterator for Elements<'e> {
     }
 }
 
-/// The entries of the `fields` or `words` object, or of an object inside
-/// a value.
+/// The entries of the `fields` object or of an object inside it.
 #[derive(Debug)]
 pub enum Entries<'e> {
-    Object {
-        entries: std::iter::Zip<serde_json::map::Iter<'e>, std::slice::Iter<'e, Slot>>,
-        nested_words: &'e [Json],
-        part: Part,
-    },
+    Fields(std::slice::Iter<'e, (&'e str, FieldValue<'e>)>),
     Json(serde_json::map::Iter<'e>),
 }
 
@@ -144,24 +81,7 @@ impl<'e> Iterator for Entries<'e> {
     type Item = (&'e str, FieldValue<'e>);
     fn next(&mut self) -> Option<Self::Item> {
         match self {
-            Entries::Object {
-                entries,
-                nested_words,
-                part,
-            } => entries.find_map(|((key, value), slot)| {
-                let value = match (*part, *slot) {
-                    (
-                        Part::Fields,
-                        Slot::Indexed | Slot::IndexedWords | Slot::IndexedNestedWords(_),
-                    ) => FieldValue::of(value)?,
-                    (Part::Words, Slot::IndexedWords) => FieldValue::Str(value.as_str()?),
-                    (Part::Words, Slot::IndexedNestedWords(i)) => {
-                        FieldValue::Json(nested_words.get(i as usize)?)
-                    }
-                    _ => return None,
-                };
-                Some((key.as_str(), value))
-            }),
+            Entries::Fields(entries) => entries.next().map(|(k, v)| (*k, *v)),
             Entries::Json(entries) => entries
                 .next()
                 .map(|(k, v)| (k.as_str(), FieldValue::Json(v))),
@@ -176,18 +96,12 @@ impl<'e> Value<'e> for FieldValue<'e> {
     fn as_value(&self) -> ReferenceValue<'e, Self> {
         let leaf = |leaf: ReferenceValueLeaf<'e>| ReferenceValue::Leaf(leaf);
         match *self {
-            FieldValue::Object(object) => ReferenceValue::Object(Entries::Object {
-                entries: object.map.iter().zip(object.slots),
-                nested_words: object.nested_words,
-                part: object.part,
-            }),
+            FieldValue::Fields(entries) => ReferenceValue::Object(Entries::Fields(entries.iter())),
             FieldValue::Str(s) => leaf(ReferenceValueLeaf::Str(s)),
             FieldValue::I64(n) => leaf(ReferenceValueLeaf::I64(n)),
             FieldValue::U64(n) => leaf(ReferenceValueLeaf::U64(n)),
             FieldValue::F64(x) => leaf(ReferenceValueLeaf::F64(x)),
             FieldValue::Bool(b) => leaf(ReferenceValueLeaf::Bool(b)),
-            FieldValue::Date(d) => leaf(ReferenceValueLeaf::Date(d)),
-            FieldValue::Bytes(b) => leaf(ReferenceValueLeaf::Bytes(b)),
             FieldValue::Json(Json::Array(items)) => ReferenceValue::Array(Elements(items.iter())),
             FieldValue::Json(Json::Object(map)) => {
                 ReferenceValue::Object(Entries::Json(map.iter()))

@@ -36,12 +36,17 @@
 //! one term each, no positions and no fast column, so they do not swell the
 //! term dictionary or the columnar store.
 
+use super::field_value::FieldValue;
 use super::stored;
-use super::tokenizer::is_uuid_at;
+use super::tokenizer::{is_uuid_at, reads_as_words};
+use chrono::{DateTime as ChronoDateTime, Utc};
+use faultline_event::Event;
+use serde_json::Value;
 use tantivy::schema::{
     BytesOptions, DateOptions, DateTimePrecision, Field, FieldEntry, IndexRecordOption,
     JsonObjectOptions, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
+use tantivy::{DateTime, TantivyDocument};
 
 /// Bumped whenever the schema or a tokenizer changes what is indexed.
 pub const SCHEMA_VERSION: u32 = 4;
@@ -51,10 +56,10 @@ pub const LEGACY_SCHEMA_VERSION: u32 = 3;
 
 /// String values of `fields` longer than this are kept only in the stored
 /// event: they are payloads, not things to group or filter by.
-pub(super) const MAX_FIELD_VALUE_BYTES: usize = 256;
+const MAX_FIELD_VALUE_BYTES: usize = 256;
 
 /// Templates longer than this are indexed truncated.
-pub(super) const MAX_TEMPLATE_BYTES: usize = stored::MAX_LEFT_OUT_BYTES;
+const MAX_TEMPLATE_BYTES: usize = stored::MAX_LEFT_OUT_BYTES;
 
 /// The schema's fields.
 #[derive(Debug, Clone)]
@@ -228,6 +233,150 @@ impl Fields {
             self.ids,
         ]
     }
+
+    /// The document for `event`, indexed at `ts` (the event's own time, or
+    /// when it was added if it has none).
+    pub fn document(&self, event: &Event, ts: ChronoDateTime<Utc>) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_date(
+            self.ts,
+            DateTime::from_timestamp_micros(ts.timestamp_micros()),
+        );
+        let keywords = [
+            (self.fingerprint, event.fingerprint.as_deref()),
+            (self.service, event.service.as_deref()),
+            (self.level, event.level.map(|l| l.as_str())),
+            (self.host, event.host.as_deref()),
+            (self.logger, event.logger.as_deref()),
+        ];
+        for (field, value) in keywords {
+            if let Some(value) = value {
+                doc.add_text(field, value);
+            }
+        }
+        if let Some(template) = &event.template {
+            doc.add_text(self.template, truncate(template, MAX_TEMPLATE_BYTES));
+        }
+        doc.add_text(self.message, &event.message);
+        if let Some(exception) = &event.exception {
+            let (kinds, frames) = exception_text(exception);
+            doc.add_text(self.exception, kinds);
+            if !frames.is_empty() {
+                doc.add_text(self.frames, frames);
+            }
+        }
+        let fields_in_columns = self.add_fields(&mut doc, event);
+        if let Some(explanation) = stored::left_out_explanation(event) {
+            doc.add_text(self.explanation, explanation);
+        }
+        if let Some((source, offset)) = stored::left_out_source(event) {
+            doc.add_text(self.source, source);
+            doc.add_u64(self.source_offset, offset);
+        }
+        doc.add_bytes(self.event, &stored::encode(event, ts, &fields_in_columns));
+        doc
+    }
+
+    /// Adds `event.fields` to `doc`; returns the values its fast columns
+    /// hold exactly, which the stored event leaves out.
+    fn add_fields<'e>(
+        &self,
+        doc: &mut TantivyDocument,
+        event: &'e Event,
+    ) -> Vec<(&'e str, stored::FieldKind)> {
+        let mut indexed = Vec::with_capacity(event.fields.len());
+        let mut in_columns = Vec::new();
+        for (key, value) in &event.fields {
+            match value {
+                Value::String(s) if is_id_key(key) || looks_like_id(s) => {
+                    doc.add_text(self.ids, s);
+                }
+                Value::Number(n) if is_id_key(key) => doc.add_text(self.ids, n.to_string()),
+                Value::String(s) if s.len() > MAX_FIELD_VALUE_BYTES => {}
+                value => {
+                    let Some(as_indexed) = FieldValue::of(value) else {
+                        continue;
+                    };
+                    if let Some(kind) = stored::column_kind(key, value, &as_indexed) {
+                        in_columns.push((key.as_str(), kind));
+                    }
+                    indexed.push((key.as_str(), as_indexed));
+                }
+            }
+        }
+        if !indexed.is_empty() {
+            doc.add_field_value(self.fields, FieldValue::Fields(&indexed));
+        }
+        if let Some(words) = self.words {
+            add_words(doc, words, &indexed);
+        }
+        in_columns
+    }
+}
+
+/// Adds to `words` the values of `fields` that have whitespace (and so are
+/// read word by word), at their paths; nothing when there are none.
+fn add_words(doc: &mut TantivyDocument, words: Field, fields: &[(&str, FieldValue)]) {
+    let nested: Vec<(&str, Value)> = fields
+        .iter()
+        .filter_map(|(key, value)| match value {
+            FieldValue::Json(json) => Some((*key, words_of(json)?)),
+            _ => None,
+        })
+        .collect();
+    let mut texts: Vec<(&str, FieldValue)> = fields
+        .iter()
+        .filter(|(_, value)| matches!(value, FieldValue::Str(s) if reads_as_words(s)))
+        .copied()
+        .collect();
+    texts.extend(
+        nested
+            .iter()
+            .map(|(key, json)| (*key, FieldValue::Json(json))),
+    );
+    if !texts.is_empty() {
+        doc.add_field_value(words, FieldValue::Fields(&texts));
+    }
+}
+
+/// The strings with whitespace inside an array or object, where they are.
+fn words_of(value: &Value) -> Option<Value> {
+    match value {
+        Value::String(s) if reads_as_words(s) => Some(value.clone()),
+        Value::Array(items) => {
+            let kept: Vec<Value> = items.iter().filter_map(words_of).collect();
+            (!kept.is_empty()).then_some(Value::Array(kept))
+        }
+        Value::Object(map) => {
+            let kept: serde_json::Map<String, Value> = map
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), words_of(v)?)))
+                .collect();
+            (!kept.is_empty()).then_some(Value::Object(kept))
+        }
+        _ => None,
+    }
+}
+
+/// The exception chain as two texts: `type: value` lines, and the frames'
+/// module, function and file.
+fn exception_text(exception: &faultline_event::Exception) -> (String, String) {
+    let mut kinds = String::new();
+    let mut frames = String::new();
+    for e in exception.chain() {
+        kinds.push_str(&e.kind);
+        kinds.push_str(": ");
+        kinds.push_str(&e.value);
+        kinds.push('\n');
+        for f in &e.frames {
+            for part in [&f.module, &f.function, &f.file].into_iter().flatten() {
+                frames.push_str(part);
+                frames.push(' ');
+            }
+            frames.push('\n');
+        }
+    }
+    (kinds, frames)
 }
 
 /// Keys whose values identify one request, trace, span, session or user.
@@ -271,6 +420,17 @@ pub fn looks_like_id(value: &str) -> bool {
     all_hex || id_chars && digits >= 4 && letters >= 4
 }
 
+fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,5 +462,52 @@ mod tests {
         assert!(!looks_like_id("/api/v1/payments"));
         assert!(!looks_like_id("connection refused by upstream"));
         assert!(!looks_like_id("GET"));
+    }
+
+    use tantivy::schema::{Document, OwnedValue};
+
+    /// `fields` as they were indexed before they were borrowed: each value
+    /// copied into an owned tree, numeric strings as numbers.
+    fn owned_fields(fields: &Fields, event: &Event) -> TantivyDocument {
+        let mut object = std::collections::BTreeMap::new();
+        for (key, value) in &event.fields {
+            let indexed = match value {
+                Value::Null => continue,
+                Value::String(s) => match FieldValue::of(value) {
+                    Some(FieldValue::I64(n)) => OwnedValue::I64(n),
+                    Some(FieldValue::F64(x)) => OwnedValue::F64(x),
+                    _ => OwnedValue::Str(s.clone()),
+                },
+                other => OwnedValue::from(other.clone()),
+            };
+            object.insert(key.clone(), indexed);
+        }
+        let mut doc = TantivyDocument::default();
+        doc.add_object(fields.fields, object);
+        doc
+    }
+
+    #[test]
+    fn borrowed_fields_index_as_the_owned_json_tree_did() {
+        let fields = Fields::new();
+        let event: Event = serde_json::from_value(serde_json::json!({
+            "message": "m",
+            "fields": {
+                "path": "/cart", "status": "500", "took": "0.031", "dash": "-",
+                "count": 3, "big": u64::MAX, "ratio": 0.5, "ok": true, "none": null,
+                "tags": ["a", 2, "2026-11-26T10:00:00Z", {"deep": "2026-11-26T10:00:00Z"}],
+                "nested": {"when": "2026-11-26T10:00:00Z", "n": [1.5]},
+            },
+        }))
+        .unwrap();
+        let mut doc = TantivyDocument::default();
+        fields.add_fields(&mut doc, &event);
+        let borrowed = doc.to_json(&fields.schema);
+        assert_eq!(
+            borrowed,
+            owned_fields(&fields, &event).to_json(&fields.schema)
+        );
+        assert!(borrowed.contains(r#""status":500"#), "{borrowed}");
+        assert!(borrowed.contains(r#""took":0.031"#), "{borrowed}");
     }
 }
