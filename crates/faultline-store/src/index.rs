@@ -159,9 +159,9 @@ impl EventIndex {
                 continue;
             }
             if day.in_template_order() {
-                // tantivy sorts the segment by template anyway (stably, so
-                // the result is the same); handed over in runs already
-                // sorted, its per-column sorts find them and do less work.
+                // Segments are sorted by template (stably, by tantivy or
+                // the day): handed over in runs already sorted, the sorts
+                // find them and do less work.
                 events.sort_by(|a, b| a.0.template.cmp(&b.0.template));
             }
             day.add(events.into_iter().map(|(e, ts)| day.fields.document(e, ts)))?;
@@ -493,8 +493,8 @@ mod tests {
         segments
     }
 
-    /// Events of ten templates, interleaved, over three commits; then the
-    /// day idles until it is merged into one segment.
+    /// Events of ten templates, interleaved, over three commits of two
+    /// batches each; then the day idles until it is merged into one segment.
     fn indexed(order: IndexOrder) -> (tempfile::TempDir, EventIndex, Vec<Vec<String>>) {
         let (dir, index) = small_index(order);
         let ts = "2026-11-26T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
@@ -507,7 +507,9 @@ mod tests {
                     event
                 })
                 .collect();
-            index.add(&events).unwrap();
+            let (first, second) = events.split_at(50);
+            index.add(first).unwrap();
+            index.add(second).unwrap();
             index.commit_with(commit + 1).unwrap();
         }
         let unmerged = templates_on_disk(&index);
@@ -546,6 +548,59 @@ mod tests {
         }
         assert_eq!(merged[0].len(), 300);
         assert_eq!(merged[0].first().unwrap(), "step 0 of job <num>");
+    }
+
+    #[test]
+    fn small_and_large_commits_each_write_one_segment_and_keep_every_event() {
+        // A commit of few events is written by the day itself, one of many
+        // by tantivy's indexing thread (what the day held so far handed
+        // over first); either way one segment a commit, sorted in template
+        // order, and every event found.
+        let small = day::SMALL_COMMIT_DOCS / 10;
+        let half = day::SMALL_COMMIT_DOCS * 3 / 5;
+        let commits: [&[usize]; 4] = [&[small], &[half, half], &[small, small], &[half * 3]];
+        for order in [IndexOrder::Template, IndexOrder::Arrival] {
+            let (_dir, index) = small_index(order);
+            let ts = "2026-11-26T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
+            let mut n = 0i64;
+            for (commit, batches) in commits.iter().enumerate() {
+                for &len in *batches {
+                    let events: Vec<Event> = (0..len)
+                        .map(|_| {
+                            let mut event = Event::new(format!("step {} of job {n}", n % 7));
+                            event.template = Some(format!("step {} of job <num>", 6 - n % 7));
+                            event.ts = Some(ts + chrono::Duration::milliseconds(n));
+                            n += 1;
+                            event
+                        })
+                        .collect();
+                    index.add(&events).unwrap();
+                }
+                index.commit_with(commit as u64 + 1).unwrap();
+            }
+            let segments = templates_on_disk(&index);
+            assert_eq!(segments.len(), commits.len(), "{order:?}");
+            let lens: Vec<usize> = segments.iter().map(Vec::len).collect();
+            let mut want: Vec<usize> = commits.iter().map(|b| b.iter().sum()).collect();
+            let mut got = lens.clone();
+            want.sort_unstable();
+            got.sort_unstable();
+            assert_eq!(got, want, "{order:?}");
+            for segment in &segments {
+                assert_eq!(
+                    segment.is_sorted(),
+                    order == IndexOrder::Template,
+                    "{order:?}"
+                );
+            }
+            let hits = index
+                .search(&crate::SearchQuery {
+                    q: "job".into(),
+                    ..crate::SearchQuery::default()
+                })
+                .unwrap();
+            assert_eq!(hits.total, n as u64, "{order:?}");
+        }
     }
 
     /// The segment ids of a day's folder: those its meta lists, and those

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 use tantivy::directory::MmapDirectory;
-use tantivy::indexer::NoMergePolicy;
+use tantivy::indexer::{AddOperation, NoMergePolicy, SegmentWriter};
+use tantivy::schema::{Field, Value};
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{
     Index, IndexReader, IndexSettings, IndexSortByField, IndexWriter, Order, ReloadPolicy,
@@ -26,6 +27,18 @@ const DOCSTORE_BLOCK_BYTES: usize = 256 << 10;
 /// tantivy's floor for one indexing thread's memory.
 const MIN_THREAD_MEMORY_BYTES: usize = 15_000_000;
 
+/// Commits of at most this many documents are written by the day itself, on
+/// the commit thread: tantivy's indexing thread sizes each segment's term
+/// table from the indexing budget (half a million entries), then zeroes and
+/// walks it, a few milliseconds a commit whatever it holds. Past this many,
+/// the documents go to tantivy's thread, which indexes them as they come.
+pub(super) const SMALL_COMMIT_DOCS: usize = 1000;
+
+/// The memory budget a small commit's segment is written with per document
+/// (the budget sizes the term table, which grows if it must), and the least.
+const SEGMENT_BYTES_PER_DOC: usize = 2048;
+const MIN_SEGMENT_MEMORY_BYTES: usize = 1 << 20;
+
 /// A writer is closed after this many commits without new documents, so a
 /// day that stopped receiving events holds no threads or buffers; its
 /// segments are merged into one first, on a thread of its own.
@@ -43,6 +56,10 @@ pub struct Day {
     /// one for a day written before it.
     pub fields: Fields,
     pub index: Index,
+    /// The index the day's own segments are written with: without the
+    /// template order's sort, which the day does itself (see
+    /// [`Day::write_small_commit`]).
+    unsorted: Index,
     pub reader: IndexReader,
     writer: Mutex<WriterSlot>,
     memory_bytes: usize,
@@ -53,6 +70,9 @@ struct WriterSlot {
     writer: Option<IndexWriter<TantivyDocument>>,
     /// Documents added since the last commit.
     pending: u64,
+    /// The documents added since the last commit, while they are at most
+    /// [`SMALL_COMMIT_DOCS`]; past that, they went to the writer.
+    small_commit: Vec<TantivyDocument>,
     idle_commits: u32,
     /// The write-ahead log position in this day's last commit.
     committed: Option<u64>,
@@ -107,10 +127,13 @@ impl Day {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(&err)?;
+        let mut unsorted = index.clone();
+        unsorted.settings_mut().sort_by_field = None;
         Ok(Day {
             path: path.to_path_buf(),
             fields: fields.clone(),
             index,
+            unsorted,
             reader,
             writer: Mutex::new(WriterSlot {
                 committed,
@@ -120,7 +143,7 @@ impl Day {
         })
     }
 
-    /// Whether tantivy keeps this day sorted by template
+    /// Whether the day keeps its segments sorted by template
     /// ([`IndexOrder::Template`] when it was created).
     pub fn in_template_order(&self) -> bool {
         self.index.settings().sort_by_field.is_some()
@@ -133,20 +156,69 @@ impl Day {
 
     /// Buffers documents in the day's writer (opening it if needed).
     pub fn add(&self, docs: impl Iterator<Item = TantivyDocument>) -> Result<(), StoreError> {
+        let err = index_err(&self.path);
         let mut slot = self.slot();
         if slot.writer.is_none() {
             settle(&mut slot);
             slot.writer = Some(self.new_writer()?);
         }
+        let slot = &mut *slot;
         let writer = slot.writer.as_ref().expect("opened above");
         let mut added = 0;
         for doc in docs {
-            writer.add_document(doc).map_err(index_err(&self.path))?;
             added += 1;
+            if slot.pending + added <= SMALL_COMMIT_DOCS as u64 {
+                slot.small_commit.push(doc);
+                continue;
+            }
+            for held in slot.small_commit.drain(..) {
+                writer.add_document(held).map_err(&err)?;
+            }
+            writer.add_document(doc).map_err(&err)?;
         }
         slot.pending += added;
         slot.idle_commits = 0;
         Ok(())
+    }
+
+    /// Writes a small commit's documents as a segment of their own, sorted
+    /// by template in template order, and hands it to the writer, which
+    /// commits it and merges it with the others. The term table is sized
+    /// for the documents it holds, and no column or stored document is
+    /// remapped: tantivy's index sorting would index them as they come,
+    /// then remap every column and rewrite every stored document in sorted
+    /// order as it writes the segment.
+    fn write_small_commit(&self, slot: &mut WriterSlot) -> Result<(), StoreError> {
+        let err = index_err(&self.path);
+        let docs = std::mem::take(&mut slot.small_commit);
+        let Some(writer) = slot.writer.as_ref().filter(|_| !docs.is_empty()) else {
+            return Ok(());
+        };
+        let max_doc = u32::try_from(docs.len()).expect("at most SMALL_COMMIT_DOCS");
+        let budget = docs
+            .len()
+            .saturating_mul(SEGMENT_BYTES_PER_DOC)
+            .max(MIN_SEGMENT_MEMORY_BYTES);
+        let segment = self.unsorted.new_segment();
+        let mut segment_writer =
+            SegmentWriter::for_segment(budget, segment.clone()).map_err(&err)?;
+        let docs: Box<dyn Iterator<Item = TantivyDocument>> = if self.in_template_order() {
+            Box::new(sorted_by(docs, self.fields.template))
+        } else {
+            Box::new(docs.into_iter())
+        };
+        for document in docs {
+            segment_writer
+                .add_document(AddOperation {
+                    opstamp: 0,
+                    document,
+                })
+                .map_err(&err)?;
+        }
+        segment_writer.finalize().map_err(&err)?;
+        writer
+            .add_segment(segment.with_max_doc(max_doc).meta().clone())
+            .map_err(&err)
     }
 
     /// Commits pending documents with `position` as the payload and reloads
@@ -158,6 +230,7 @@ impl Day {
             self.idle_commit(&mut slot)?;
             return Ok(false);
         }
+        self.write_small_commit(&mut slot)?;
         let writer = slot
             .writer
             .as_mut()
@@ -179,6 +252,7 @@ impl Day {
         let mut slot = self.slot();
         slot.writer = None;
         slot.pending = 0;
+        slot.small_commit = Vec::new();
     }
 
     /// The commits since the day last received documents, if its writer is
@@ -281,6 +355,24 @@ impl Day {
     fn slot(&self) -> std::sync::MutexGuard<'_, WriterSlot> {
         self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// `docs` in the order tantivy sorts a segment by the `template` column:
+/// stably, documents without one first, then by the template's bytes.
+fn sorted_by(docs: Vec<TantivyDocument>, template: Field) -> impl Iterator<Item = TantivyDocument> {
+    let mut order: Vec<u32> =
+        (0..u32::try_from(docs.len()).expect("checked by the caller")).collect();
+    {
+        let keys: Vec<Option<&str>> = docs
+            .iter()
+            .map(|doc| doc.get_first(template).and_then(|v| v.as_str()))
+            .collect();
+        order.sort_by_key(|&i| keys[i as usize]);
+    }
+    let mut docs: Vec<Option<TantivyDocument>> = docs.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .map(move |i| docs[i as usize].take().expect("each document once"))
 }
 
 /// Waits for a closing writer's merge; a failed merge leaves the day as it
