@@ -1,4 +1,20 @@
-# Sourced by the collector benchmarks (ingest.sh, ingest_callgrind.sh).
+# Sourced by the collector benchmarks (ingest.sh, ingest_callgrind.sh,
+# quiet.sh).
+
+# whole_numbers_or_usage USAGE VALUE...: exits 2 with USAGE unless every
+# VALUE is a whole number.
+whole_numbers_or_usage() {
+	local usage="$1" value
+	shift
+	for value in "$@"; do
+		case "$value" in
+		'' | *[!0-9]*)
+			echo "usage: $usage" >&2
+			exit 2
+			;;
+		esac
+	done
+}
 
 # collector_address LOG TRIES PAUSE: waits until the collector writing its
 # JSON log to LOG answers /readyz (TRIES checks, PAUSE seconds apart) and

@@ -33,19 +33,13 @@
 # batches are sent (`perf record -g`), for `perf report -i FILE`.
 set -euo pipefail
 
-mib="${1:-256}"
-clients="${2:-4}"
-case "$mib$clients" in
-'' | *[!0-9]*)
-	echo "usage: $0 [MIB] [CLIENTS]" >&2
-	exit 2
-	;;
-esac
-
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 # shellcheck source=benches/collector.sh
 source benches/collector.sh
+mib="${1:-256}"
+clients="${2:-4}"
+whole_numbers_or_usage "$0 [MIB] [CLIENTS]" "$mib" "$clients"
 corpus="target/bench-corpus/${mib}mib"
 batches="target/bench-corpus/${mib}mib-wire"
 bin="${INGEST_BIN:-target/release/faultline}"

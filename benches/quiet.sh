@@ -15,19 +15,13 @@
 # records a call-graph profile of the collector (`perf record -g`).
 set -euo pipefail
 
-per_second="${1:-5}"
-seconds="${2:-60}"
-case "$per_second$seconds" in
-'' | *[!0-9]*)
-	echo "usage: $0 [EVENTS_PER_SECOND] [SECONDS]" >&2
-	exit 2
-	;;
-esac
-
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 # shellcheck source=benches/collector.sh
 source benches/collector.sh
+per_second="${1:-5}"
+seconds="${2:-60}"
+whole_numbers_or_usage "$0 [EVENTS_PER_SECOND] [SECONDS]" "$per_second" "$seconds"
 bin="${INGEST_BIN:-target/release/faultline}"
 if [[ -z "${INGEST_BIN:-}" ]]; then
 	echo "building the release binary" >&2
