@@ -580,9 +580,8 @@ mod tests {
             }
             let segments = templates_on_disk(&index);
             assert_eq!(segments.len(), commits.len(), "{order:?}");
-            let lens: Vec<usize> = segments.iter().map(Vec::len).collect();
+            let mut got: Vec<usize> = segments.iter().map(Vec::len).collect();
             let mut want: Vec<usize> = commits.iter().map(|b| b.iter().sum()).collect();
-            let mut got = lens.clone();
             want.sort_unstable();
             got.sort_unstable();
             assert_eq!(got, want, "{order:?}");

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::thread::JoinHandle;
 use tantivy::directory::MmapDirectory;
 use tantivy::indexer::{AddOperation, NoMergePolicy, SegmentWriter};
-use tantivy::schema::{Field, Value};
+use tantivy::schema::Value;
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{
     Index, IndexReader, IndexSettings, IndexSortByField, IndexWriter, Order, ReloadPolicy,
@@ -190,7 +190,7 @@ impl Day {
     /// order as it writes the segment.
     fn write_small_commit(&self, slot: &mut WriterSlot) -> Result<(), StoreError> {
         let err = index_err(&self.path);
-        let docs = std::mem::take(&mut slot.small_commit);
+        let mut docs = std::mem::take(&mut slot.small_commit);
         let Some(writer) = slot.writer.as_ref().filter(|_| !docs.is_empty()) else {
             return Ok(());
         };
@@ -202,11 +202,16 @@ impl Day {
         let segment = self.unsorted.new_segment();
         let mut segment_writer =
             SegmentWriter::for_segment(budget, segment.clone()).map_err(&err)?;
-        let docs: Box<dyn Iterator<Item = TantivyDocument>> = if self.in_template_order() {
-            Box::new(sorted_by(docs, self.fields.template))
-        } else {
-            Box::new(docs.into_iter())
-        };
+        if self.in_template_order() {
+            // As tantivy sorts a segment by the column: stably, documents
+            // without a template first, then by the template's bytes.
+            let template = self.fields.template;
+            docs.sort_by_cached_key(|doc| {
+                doc.get_first(template)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+            });
+        }
         for document in docs {
             segment_writer
                 .add_document(AddOperation {
@@ -355,24 +360,6 @@ impl Day {
     fn slot(&self) -> std::sync::MutexGuard<'_, WriterSlot> {
         self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
-}
-
-/// `docs` in the order tantivy sorts a segment by the `template` column:
-/// stably, documents without one first, then by the template's bytes.
-fn sorted_by(docs: Vec<TantivyDocument>, template: Field) -> impl Iterator<Item = TantivyDocument> {
-    let mut order: Vec<u32> =
-        (0..u32::try_from(docs.len()).expect("checked by the caller")).collect();
-    {
-        let keys: Vec<Option<&str>> = docs
-            .iter()
-            .map(|doc| doc.get_first(template).and_then(|v| v.as_str()))
-            .collect();
-        order.sort_by_key(|&i| keys[i as usize]);
-    }
-    let mut docs: Vec<Option<TantivyDocument>> = docs.into_iter().map(Some).collect();
-    order
-        .into_iter()
-        .map(move |i| docs[i as usize].take().expect("each document once"))
 }
 
 /// Waits for a closing writer's merge; a failed merge leaves the day as it
