@@ -352,9 +352,9 @@ impl Tailer {
     /// shorter than the checkpoint (else it was truncated meanwhile). If the
     /// id's tail was saved, the file must hold it where it was read (else it
     /// was rewritten meanwhile; if it does, it is the id's content wherever
-    /// it lives now). Without a saved tail (`.gz`, an old checkpoint file)
-    /// the id must have been last committed from this path, or be the
-    /// newest generation.
+    /// it lives now). Without a saved tail (an old checkpoint file, or one
+    /// that could not be read) the id must have been last committed from
+    /// this path, or be the newest generation.
     fn resumable(&mut self, index: usize, id: &str, newest: bool) -> Option<u64> {
         let offset = self.checkpoints.get(id)?;
         let t = &self.files[index];
@@ -374,12 +374,12 @@ impl Tailer {
     }
 
     /// Whether the file holds the id's last read bytes where they were read;
-    /// None when there is nothing to compare (no tail saved, a `.gz` file,
-    /// whose offsets count decompressed bytes, or a read error).
+    /// None when there is nothing to compare (no tail saved, or a read
+    /// error). A `.gz` file is decompressed up to them (its offsets count
+    /// decompressed bytes), once, where reading would resume anyway.
     fn holds_saved_tail(&mut self, index: usize, id: &str) -> Option<bool> {
         let tail = self.checkpoints.tail(id)?;
-        let t = &mut self.files[index];
-        let reader = t.reader.as_mut().filter(|_| !is_gz(&t.path))?;
+        let reader = self.files[index].reader.as_mut()?;
         let start = tail.end.checked_sub(tail.bytes.len() as u64)?;
         let mut here = vec![0; tail.bytes.len()];
         let n = reader.read_full_at(start, &mut here).ok()?;

@@ -51,3 +51,48 @@ fn a_damaged_gz_gives_what_decoded_and_counts_an_error() {
     assert_eq!(&content.as_bytes()[..got.len()], &got[..]);
     assert!(h.tailer.stats().errors >= 1);
 }
+
+/// A `.gz` found after a restart, with the first line of a checkpointed
+/// file but other content: the bytes before the checkpoint are not the ones
+/// read, so it is new content, read from its start as a new generation. It
+/// used to resume at the checkpoint's offset, losing what came before it.
+#[test]
+fn a_gz_with_another_content_behind_the_same_first_line_is_read_from_its_start() {
+    let mut h = Harness::new(&["app.log*"], StartAt::Beginning);
+    let old = format!("=== app v1 ===\n{}", lines("old", 0, 50));
+    std::fs::write(h.path("app.log"), &old).unwrap();
+    h.quiesce();
+    h.restart_committing_all();
+    h.data.clear();
+    h.first_offset.clear();
+    std::fs::remove_file(h.path("app.log")).unwrap();
+    let other = format!("=== app v1 ===\n{}", lines("other", 0, 400));
+    std::fs::write(h.path("app.log.3.gz"), gzip(other.as_bytes())).unwrap();
+    h.restart();
+    h.quiesce();
+    let id = format!("{}-1", id_of("=== app v1 ==="));
+    assert_eq!(h.first_offset.get(&id), Some(&0), "{:?}", h.first_offset);
+    assert_eq!(String::from_utf8_lossy(&h.data[&id]), other);
+    assert_eq!(h.data.len(), 1, "{:?}", h.data.keys());
+}
+
+/// The same `.gz` holding what was read: it resumes at the checkpoint.
+#[test]
+fn a_gz_of_a_checkpointed_file_resumes_after_a_restart() {
+    let mut h = Harness::new(&["app.log*"], StartAt::Beginning);
+    let old = format!("=== app v1 ===\n{}", lines("old", 0, 50));
+    std::fs::write(h.path("app.log"), &old).unwrap();
+    h.quiesce();
+    h.restart_committing_all();
+    h.data.clear();
+    h.first_offset.clear();
+    std::fs::remove_file(h.path("app.log")).unwrap();
+    let grown = format!("{old}{}", lines("late", 0, 10));
+    std::fs::write(h.path("app.log.1.gz"), gzip(grown.as_bytes())).unwrap();
+    h.restart();
+    h.quiesce();
+    let id = id_of("=== app v1 ===");
+    assert_eq!(h.first_offset.get(&id), Some(&(old.len() as u64)));
+    assert_eq!(String::from_utf8_lossy(&h.data[&id]), lines("late", 0, 10));
+    assert_eq!(h.data.len(), 1, "{:?}", h.data.keys());
+}
