@@ -189,8 +189,20 @@ fn render_store(out: &mut String, store: &StoreMetrics) {
         (
             "faultline_index_commit_seconds",
             "gauge",
-            "Duration of the last index commit.",
+            "Duration of the last index commit that wrote events.",
             store.commit_seconds,
+        ),
+        (
+            "faultline_index_commits_total",
+            "counter",
+            "Index commits that wrote events (one a commit interval at most).",
+            store.commits as f64,
+        ),
+        (
+            "faultline_index_commit_seconds_total",
+            "counter",
+            "Summed duration of those commits: with the count, their mean latency.",
+            store.commit_seconds_total,
         ),
         (
             "faultline_groups",
@@ -230,6 +242,8 @@ mod tests {
         let store = StoreMetrics {
             wal_fsyncs: 5,
             groups: 4,
+            commits: 3,
+            commit_seconds_total: 0.25,
             ..StoreMetrics::default()
         };
         let text = metrics.render(Some(&store));
@@ -242,6 +256,8 @@ mod tests {
             "faultline_wal_fsyncs_total 5",
             "faultline_groups 4",
             "# TYPE faultline_index_commit_seconds gauge",
+            "faultline_index_commits_total 3",
+            "faultline_index_commit_seconds_total 0.25",
         ] {
             assert!(
                 text.lines().any(|l| l == line),

@@ -370,8 +370,11 @@ pub struct StoreMetrics {
     /// Batches the write-ahead log could not take (a full disk, an I/O
     /// error), refused with [`StoreError::Unavailable`].
     pub wal_failures: u64,
-    /// Last index commit's duration.
+    /// The last index commit's duration (of those that wrote documents).
     pub commit_seconds: f64,
+    /// Index commits that wrote documents, and their summed duration.
+    pub commits: u64,
+    pub commit_seconds_total: f64,
     pub groups: u64,
     /// Keys of stored events remembered for deduplication.
     pub seen_keys: u64,

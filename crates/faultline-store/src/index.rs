@@ -64,7 +64,15 @@ const MAX_OPEN_WRITERS: usize = 4;
 #[derive(Default)]
 struct State {
     committed: Option<u64>,
-    last_commit_seconds: f64,
+    commits: CommitTimes,
+}
+
+/// The commits that wrote documents, and how long they took.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CommitTimes {
+    pub count: u64,
+    pub total_seconds: f64,
+    pub last_seconds: f64,
 }
 
 impl std::fmt::Debug for EventIndex {
@@ -125,7 +133,7 @@ impl EventIndex {
             days: RwLock::new(days),
             state: Mutex::new(State {
                 committed,
-                last_commit_seconds: 0.0,
+                ..State::default()
             }),
         })
     }
@@ -177,12 +185,19 @@ impl EventIndex {
         let mut state = self.lock_state();
         let started = Instant::now();
         let days: Vec<Arc<Day>> = self.read_days().values().cloned().collect();
+        let mut wrote = false;
         for day in days {
-            day.commit(wal_position)?;
+            wrote |= day.commit(wal_position)?;
         }
         write_position(&self.dir, wal_position)?;
         state.committed = Some(wal_position);
-        state.last_commit_seconds = started.elapsed().as_secs_f64();
+        if wrote {
+            let seconds = started.elapsed().as_secs_f64();
+            let commits = &mut state.commits;
+            commits.count += 1;
+            commits.total_seconds += seconds;
+            commits.last_seconds = seconds;
+        }
         self.close_idle_writers()
     }
 
@@ -263,9 +278,10 @@ impl EventIndex {
         self.lock_state().committed
     }
 
-    /// How long the last [`EventIndex::commit_with`] took.
-    pub fn last_commit_seconds(&self) -> f64 {
-        self.lock_state().last_commit_seconds
+    /// The calls of [`EventIndex::commit_with`] that wrote documents, and
+    /// how long they took.
+    pub fn commit_times(&self) -> CommitTimes {
+        self.lock_state().commits
     }
 
     /// Deletes the folders of days before `keep_from`.

@@ -72,6 +72,8 @@ fn concurrent_clients_and_retries_are_counted_exactly_once() {
     assert_eq!(total, 800);
     assert_eq!(metric(&c, "faultline_ingest_events_total "), 800.0);
     assert_eq!(metric(&c, "faultline_ingest_duplicates_total "), 200.0);
+    assert!(metric(&c, "faultline_index_commits_total ") >= 1.0);
+    assert!(metric(&c, "faultline_index_commit_seconds_total ") > 0.0);
     let groups: Value = client()
         .get(c.url("/api/v1/groups"))
         .query(&[("since", "2026-11-01")])
