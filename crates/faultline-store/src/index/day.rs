@@ -57,8 +57,8 @@ pub struct Day {
     pub fields: Fields,
     pub index: Index,
     /// The index the day's own segments are written with: without the
-    /// template order's sort, which the day does itself (see
-    /// [`Day::write_small_commit`]).
+    /// template order's sort, which the day does itself, nor a thread to
+    /// compress the docstore (see [`Day::write_small_commit`]).
     unsorted: Index,
     pub reader: IndexReader,
     writer: Mutex<WriterSlot>,
@@ -128,7 +128,11 @@ impl Day {
             .try_into()
             .map_err(&err)?;
         let mut unsorted = index.clone();
-        unsorted.settings_mut().sort_by_field = None;
+        let settings = unsorted.settings_mut();
+        settings.sort_by_field = None;
+        // A small commit's docstore is compressed where it is written,
+        // without a thread started for it.
+        settings.docstore_compress_dedicated_thread = false;
         Ok(Day {
             path: path.to_path_buf(),
             fields: fields.clone(),
