@@ -52,13 +52,10 @@ fn a_damaged_gz_gives_what_decoded_and_counts_an_error() {
     assert!(h.tailer.stats().errors >= 1);
 }
 
-/// A `.gz` found after a restart, with the first line of a checkpointed
-/// file but other content: the bytes before the checkpoint are not the ones
-/// read, so it is new content, read from its start as a new generation. It
-/// used to resume at the checkpoint's offset, losing what came before it.
-#[test]
-fn a_gz_with_another_content_behind_the_same_first_line_is_read_from_its_start() {
-    let mut h = Harness::new(&["app.log*"], StartAt::Beginning);
+/// Reads `app.log` (a banner line, then 50 lines), commits it all and
+/// stops; the file is then gone, as after a rotation while stopped.
+/// Returns its content.
+fn read_and_stop(h: &mut Harness) -> String {
     let old = format!("=== app v1 ===\n{}", lines("old", 0, 50));
     std::fs::write(h.path("app.log"), &old).unwrap();
     h.quiesce();
@@ -66,6 +63,17 @@ fn a_gz_with_another_content_behind_the_same_first_line_is_read_from_its_start()
     h.data.clear();
     h.first_offset.clear();
     std::fs::remove_file(h.path("app.log")).unwrap();
+    old
+}
+
+/// A `.gz` found after a restart, with the first line of a checkpointed
+/// file but other content: the bytes before the checkpoint are not the ones
+/// read, so it is new content, read from its start as a new generation. It
+/// used to resume at the checkpoint's offset, losing what came before it.
+#[test]
+fn a_gz_with_another_content_behind_the_same_first_line_is_read_from_its_start() {
+    let mut h = Harness::new(&["app.log*"], StartAt::Beginning);
+    read_and_stop(&mut h);
     let other = format!("=== app v1 ===\n{}", lines("other", 0, 400));
     std::fs::write(h.path("app.log.3.gz"), gzip(other.as_bytes())).unwrap();
     h.restart();
@@ -80,13 +88,7 @@ fn a_gz_with_another_content_behind_the_same_first_line_is_read_from_its_start()
 #[test]
 fn a_gz_of_a_checkpointed_file_resumes_after_a_restart() {
     let mut h = Harness::new(&["app.log*"], StartAt::Beginning);
-    let old = format!("=== app v1 ===\n{}", lines("old", 0, 50));
-    std::fs::write(h.path("app.log"), &old).unwrap();
-    h.quiesce();
-    h.restart_committing_all();
-    h.data.clear();
-    h.first_offset.clear();
-    std::fs::remove_file(h.path("app.log")).unwrap();
+    let old = read_and_stop(&mut h);
     let grown = format!("{old}{}", lines("late", 0, 10));
     std::fs::write(h.path("app.log.1.gz"), gzip(grown.as_bytes())).unwrap();
     h.restart();
