@@ -190,19 +190,19 @@ fn render_store(out: &mut String, store: &StoreMetrics) {
             "faultline_index_commit_seconds",
             "gauge",
             "Duration of the last index commit that wrote events.",
-            store.commit_seconds,
+            store.commits.last_seconds,
         ),
         (
             "faultline_index_commits_total",
             "counter",
             "Index commits that wrote events (one a commit interval at most).",
-            store.commits as f64,
+            store.commits.count as f64,
         ),
         (
             "faultline_index_commit_seconds_total",
             "counter",
             "Summed duration of those commits: with the count, their mean latency.",
-            store.commit_seconds_total,
+            store.commits.total_seconds,
         ),
         (
             "faultline_groups",
@@ -242,8 +242,11 @@ mod tests {
         let store = StoreMetrics {
             wal_fsyncs: 5,
             groups: 4,
-            commits: 3,
-            commit_seconds_total: 0.25,
+            commits: faultline_store::CommitTimes {
+                count: 3,
+                total_seconds: 0.25,
+                last_seconds: 0.125,
+            },
             ..StoreMetrics::default()
         };
         let text = metrics.render(Some(&store));

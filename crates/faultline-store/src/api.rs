@@ -354,6 +354,14 @@ pub struct Percentiles {
     pub p99: f64,
 }
 
+/// The index commits that wrote documents, and how long they took.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct CommitTimes {
+    pub count: u64,
+    pub total_seconds: f64,
+    pub last_seconds: f64,
+}
+
 /// Counters for `/metrics`.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct StoreMetrics {
@@ -370,11 +378,7 @@ pub struct StoreMetrics {
     /// Batches the write-ahead log could not take (a full disk, an I/O
     /// error), refused with [`StoreError::Unavailable`].
     pub wal_failures: u64,
-    /// The last index commit's duration (of those that wrote documents).
-    pub commit_seconds: f64,
-    /// Index commits that wrote documents, and their summed duration.
-    pub commits: u64,
-    pub commit_seconds_total: f64,
+    pub commits: CommitTimes,
     pub groups: u64,
     /// Keys of stored events remembered for deduplication.
     pub seen_keys: u64,

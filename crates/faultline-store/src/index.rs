@@ -27,8 +27,8 @@ mod stats;
 mod stored;
 mod tokenizer;
 
-use crate::StoreConfig;
 use crate::StoreError;
+use crate::{CommitTimes, StoreConfig};
 use chrono::{DateTime, NaiveDate, Utc};
 use day::Day;
 pub use endpoints::RouteFn;
@@ -65,14 +65,6 @@ const MAX_OPEN_WRITERS: usize = 4;
 struct State {
     committed: Option<u64>,
     commits: CommitTimes,
-}
-
-/// The commits that wrote documents, and how long they took.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CommitTimes {
-    pub count: u64,
-    pub total_seconds: f64,
-    pub last_seconds: f64,
 }
 
 impl std::fmt::Debug for EventIndex {

@@ -49,5 +49,5 @@ mod store;
 mod wal;
 
 pub use api::*;
-pub use index::{CommitTimes, EventIndex, RouteFn, SCHEMA_VERSION};
+pub use index::{EventIndex, RouteFn, SCHEMA_VERSION};
 pub use store::{Store, TS_INFERRED_FIELD};
